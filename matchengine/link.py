@@ -1,0 +1,224 @@
+"""The only module that uses Splink: rules -> Splink settings, and scoring candidate pairs.
+
+The engine owns one DuckDB connection.  Both sides are registered as tables with the same
+normalised schema; Splink scores every pair a blocking rule produces, in one
+``link_and_dedupe`` pass, so the same comparisons judge app-to-Clever pairs and the
+within-side pairs used to find duplicates.  The result is a DuckDB table of pairs with the
+comparison levels (gamma values) and the summed Bayes-factor weight *without* the prior;
+priors and thresholds are applied by ``resolve``.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+
+from matchengine.rules import Comparison, Level, Rules
+
+log = logging.getLogger(__name__)
+
+APP = "app"
+CLEVER = "clever"
+
+
+def level_sql(level: Level, column: str) -> str:
+    """The SQL condition for one comparison level (``l.`` / ``r.`` are the two records)."""
+    c = level.column or column
+    k = level.kind
+    if k == "exact":
+        return f"l.{c} = r.{c}"
+    if k == "overlap":
+        return f"list_has_any(l.{c}, r.{c})"
+    if k == "jaro_winkler":
+        return f"jaro_winkler_similarity(l.{c}, r.{c}) >= {level.threshold}"
+    if k == "damerau_levenshtein":
+        return f"damerau_levenshtein(l.{c}, r.{c}) <= {int(level.distance or 0)}"
+    if k == "date_swap":
+        return f"(l.{c}_swap = r.{c} OR l.{c} = r.{c}_swap)"
+    if k == "date_parts":
+        parts = [(1, 4), (6, 2), (9, 2)]
+        terms = " + ".join(
+            f"CAST(substr(l.{c}, {a}, {n}) = substr(r.{c}, {a}, {n}) AS INTEGER)" for a, n in parts
+        )
+        return f"({terms}) >= 2"
+    if k == "swap":
+        w = level.with_column
+        return f"(l.{c} = r.{w} OR l.{w} = r.{c})"
+    if k == "initial":
+        return (
+            f"((length(l.{c}) = 1 AND l.{c} = substr(r.{c}, 1, 1)) OR "
+            f"(length(r.{c}) = 1 AND r.{c} = substr(l.{c}, 1, 1)))"
+        )
+    if k == "within":
+        return f"abs(l.{c} - r.{c}) <= {level.distance}"
+    if k == "sql":
+        return str(level.sql)
+    if k == "else":
+        return "ELSE"
+    raise ValueError(f"unknown level kind {k!r}")
+
+
+_SIDE_RE = re.compile(r"\b([lr])\.([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def to_splink_columns(sql: str) -> str:
+    """Rewrite ``l.col`` / ``r.col`` (the rules' syntax) to Splink's ``col_l`` / ``col_r``."""
+    return _SIDE_RE.sub(lambda m: f"{m.group(2)}_{m.group(1)}", sql)
+
+
+def comparison_settings(comp: Comparison) -> dict[str, Any]:
+    levels: list[dict[str, Any]] = [
+        {
+            "sql_condition": f"{comp.column}_l IS NULL OR {comp.column}_r IS NULL",
+            "label_for_charts": "null",
+            "is_null_level": True,
+        }
+    ]
+    for lv in comp.levels:
+        levels.append(
+            {
+                "sql_condition": to_splink_columns(level_sql(lv, comp.column)),
+                "label_for_charts": lv.label,
+                "m_probability": lv.m,
+                "u_probability": lv.u,
+            }
+        )
+    return {
+        "output_column_name": comp.name,
+        "comparison_description": comp.description or comp.name,
+        "comparison_levels": levels,
+    }
+
+
+def blocking_sql(rules: Rules) -> list[str]:
+    """Each blocking rule as SQL; a ``swap`` rule yields both directions."""
+    out: list[str] = []
+    for br in rules.blocking:
+        eq = [f"l.{c} = r.{c}" for c in br.on]
+        if br.swap is None:
+            out.append(" AND ".join(eq))
+            continue
+        a, b = br.swap
+        for x, y in ((a, b), (b, a)):
+            out.append(" AND ".join([*eq, f"l.{x} = r.{y}"]))
+    return out
+
+
+def splink_settings(rules: Rules, prior: float) -> dict[str, Any]:
+    """The complete Splink settings dictionary for a rules file (golden-tested)."""
+    return {
+        "link_type": "link_and_dedupe",
+        "unique_id_column_name": "unique_id",
+        "source_dataset_column_name": "source_dataset",
+        "probability_two_random_records_match": prior,
+        "comparisons": [comparison_settings(c) for c in rules.comparisons],
+        "blocking_rules_to_generate_predictions": [
+            {"blocking_rule": sql, "sql_dialect": "duckdb"} for sql in blocking_sql(rules)
+        ],
+        "retain_matching_columns": False,
+        "retain_intermediate_calculation_columns": True,
+        "additional_columns_to_retain": [],
+        "sql_dialect": "duckdb",
+    }
+
+
+def level_weights(rules: Rules) -> dict[str, list[float]]:
+    """comparison name -> weight (log2 m/u) of each non-null level, indexed by gamma value.
+
+    Splink numbers levels from the top: the first agreement level has the highest gamma and
+    'else' is 0; null is -1.
+    """
+    out: dict[str, list[float]] = {}
+    for comp in rules.comparisons:
+        weights = [math.log2(lv.m / lv.u) for lv in comp.levels]
+        out[comp.name] = list(reversed(weights))  # index by gamma: 0 = else
+    return out
+
+
+def level_labels(rules: Rules) -> dict[str, list[str]]:
+    return {c.name: [lv.label for lv in reversed(c.levels)] for c in rules.comparisons}
+
+
+def _gamma_from_weight_sql(comp: Comparison) -> str:
+    """Recover a comparison's level (gamma) from the weight column Splink retains.
+
+    Splink keeps per-comparison weights (``mw_<name>``) but not the level index unless the
+    matching columns are kept too (far more memory).  Levels of one comparison have distinct
+    non-zero weights (``rules`` checks this), so the weight identifies the level; a weight
+    of 0 is the null level.
+    """
+    n = len(comp.levels)
+    whens = " ".join(
+        f"WHEN abs(mw_{comp.name} - ({math.log2(lv.m / lv.u)!r})) < 1e-9 THEN {n - 1 - i}"
+        for i, lv in enumerate(comp.levels)
+    )
+    return f"CAST(CASE {whens} ELSE -1 END AS TINYINT) AS gamma_{comp.name}"
+
+
+@dataclass
+class ScoredPairs:
+    """Scored candidate pairs in a DuckDB table ``table`` on ``con``.
+
+    Columns: ``side_l``, ``id_l``, ``side_r``, ``id_r`` (app/clever, row index),
+    ``weight`` (sum of comparison weights, no prior), ``gamma_<comparison>`` per comparison.
+    App-to-Clever pairs always have ``side_l = 'app'``.
+    """
+
+    con: duckdb.DuckDBPyConnection
+    table: str
+    count: int
+
+
+def score_pairs(
+    con: duckdb.DuckDBPyConnection,
+    app_table: str,
+    clever_table: str,
+    rules: Rules,
+    *,
+    min_weight: float,
+) -> ScoredPairs:
+    """Score every blocked pair of ``app_table`` and ``clever_table`` (and within each).
+
+    Both tables must have ``unique_id`` (BIGINT) and the normalised columns the rules name.
+    Pairs whose summed weight is below ``min_weight`` are dropped inside Splink.
+    """
+    from splink import DuckDBAPI, Linker
+
+    db = DuckDBAPI(connection=con)
+    a = db.register(app_table, dataset_display_name=APP)
+    b = db.register(clever_table, dataset_display_name=CLEVER)
+    # The prior only shifts every weight by the same amount; score with a neutral 0.5 so
+    # Splink's match_weight is the pure sum of comparison weights.
+    linker = Linker([a, b], splink_settings(rules, 0.5))
+    predictions = linker.inference.predict(threshold_match_weight=min_weight)
+    gammas = ",\n            ".join(_gamma_from_weight_sql(c) for c in rules.comparisons)
+    name = "me_pairs"
+    con.execute(f"DROP TABLE IF EXISTS {name}")
+    con.execute(
+        f"""
+        CREATE TABLE {name} AS
+        WITH p AS (SELECT * FROM {predictions.physical_name})
+        SELECT
+            CASE WHEN source_dataset_l = '{CLEVER}' AND source_dataset_r = '{APP}'
+                 THEN source_dataset_r ELSE source_dataset_l END AS side_l,
+            CASE WHEN source_dataset_l = '{CLEVER}' AND source_dataset_r = '{APP}'
+                 THEN unique_id_r ELSE unique_id_l END AS id_l,
+            CASE WHEN source_dataset_l = '{CLEVER}' AND source_dataset_r = '{APP}'
+                 THEN source_dataset_l ELSE source_dataset_r END AS side_r,
+            CASE WHEN source_dataset_l = '{CLEVER}' AND source_dataset_r = '{APP}'
+                 THEN unique_id_l ELSE unique_id_r END AS id_r,
+            match_weight AS weight,
+            {gammas}
+        FROM p
+        """
+    )
+    predictions.drop_table_from_database_and_remove_from_cache()
+    rows = con.execute(f"SELECT count(*) FROM {name}").fetchall()
+    count = int(rows[0][0])
+    log.debug("scored %d candidate pairs", count)
+    return ScoredPairs(con, name, count)

@@ -1,0 +1,379 @@
+"""Normalisation of matching values: names, ids, dates, emails, grades, schools.
+
+These shadows are used only for comparison; output values are always the raw ones.
+Each function maps one raw string to its normal form, or ``None`` when the value
+carries no information (blank, placeholder, unparseable).  ``normalize_frame`` applies
+them column-wise, computing each distinct raw value once.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+
+import jellyfish
+import polars as pl
+
+from matchengine.nicknames import name_forms
+
+_SPACE_RE = re.compile(r"\s+")
+_NAME_DROP_RE = re.compile(r"[^0-9a-z ]+")
+_NAME_SEP_RE = re.compile(r"[-‐‑‒–—_.,/;:()&+]+")
+_APOSTROPHE_RE = re.compile(r"['’‘`´ʼ]")
+_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv", "v", "2nd", "3rd"})
+_BLANKS = frozenset({"", "null", "none", "n/a", "na", "nan", "#n/a", "-", "--", "?", "unknown"})
+
+
+def fold_text(value: str) -> str:
+    """Lower-case, strip accents (é -> e, ñ -> n, ß -> ss), collapse whitespace."""
+    text = unicodedata.normalize("NFKD", value.casefold())
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return _SPACE_RE.sub(" ", text).strip()
+
+
+def is_blank(value: str | None) -> bool:
+    return value is None or value.strip().casefold() in _BLANKS
+
+
+@lru_cache(maxsize=200_000)
+def norm_name(value: str | None) -> str | None:
+    """``  O'Brien-Smith Jr. `` -> ``obrien smith``; ``José`` -> ``jose``."""
+    if is_blank(value):
+        return None
+    assert value is not None
+    text = _APOSTROPHE_RE.sub("", fold_text(value))
+    text = _NAME_SEP_RE.sub(" ", text)
+    text = _NAME_DROP_RE.sub("", text)
+    tokens = text.split()
+    while len(tokens) > 1 and tokens[-1] in _SUFFIXES:
+        tokens.pop()
+    return " ".join(tokens) or None
+
+
+def name_tokens(value: str | None) -> list[str] | None:
+    n = norm_name(value)
+    return n.split() if n else None
+
+
+@lru_cache(maxsize=200_000)
+def phonetic(value: str | None) -> str | None:
+    """Metaphone of the first token of a normalised name (for blocking)."""
+    if not value:
+        return None
+    token = value.split()[0]
+    return jellyfish.metaphone(token) or token
+
+
+_SCI_RE = re.compile(r"^[+-]?\d+(?:\.\d+)?[eE][+-]?\d+$")
+_DOT_ZERO_RE = re.compile(r"^(\d+)\.0+$")
+_ID_DROP_RE = re.compile(r"[\s\-_/.]+")
+
+
+@lru_cache(maxsize=500_000)
+def norm_id(value: str | None) -> str | None:
+    """An identifier's comparison form: Excel damage undone, case folded, zeros stripped.
+
+    ``00123`` -> ``123``, ``123.0`` -> ``123``, ``1.2345E+07`` -> ``12345000``,
+    `` ab-12 `` -> ``AB12``.
+    """
+    if is_blank(value):
+        return None
+    assert value is not None
+    text = value.strip()
+    if _SCI_RE.match(text):
+        try:
+            number = Decimal(text)
+            if number == number.to_integral_value():
+                text = str(int(number))
+        except InvalidOperation:
+            pass
+    m = _DOT_ZERO_RE.match(text)
+    if m:
+        text = m.group(1)
+    text = _ID_DROP_RE.sub("", text).upper()
+    stripped = text.lstrip("0")
+    if not text:
+        return None
+    return stripped or "0"
+
+
+@lru_cache(maxsize=200_000)
+def norm_email(value: str | None) -> str | None:
+    """Lower-cased, trimmed email; values without ``@`` are kept (some districts use ids)."""
+    if is_blank(value):
+        return None
+    assert value is not None
+    text = value.strip().strip("<>").strip().lower()
+    if text.startswith("mailto:"):
+        text = text[len("mailto:") :]
+    return text or None
+
+
+def email_local(value: str | None) -> str | None:
+    if not value:
+        return None
+    local = value.split("@", 1)[0]
+    return local or None
+
+
+_DATE_PATTERNS = (
+    # (regex, order of groups) -- order letters y, m, d
+    (re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ].*)?$"), "ymd"),
+    (re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})$"), "ymd"),
+    (re.compile(r"^(\d{4})(\d{2})(\d{2})$"), "ymd"),
+    (re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})(?:\s.*)?$"), "mdy"),
+    (re.compile(r"^(\d{1,2})-(\d{1,2})-(\d{4})$"), "mdy"),
+    (re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$"), "dmy"),
+    (re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{2})$"), "mdy2"),
+)
+_EXCEL_EPOCH = date(1899, 12, 30)
+
+
+def _valid_date(y: int, m: int, d: int) -> date | None:
+    try:
+        return date(y, m, d)
+    except ValueError:
+        return None
+
+
+@lru_cache(maxsize=200_000)
+def parse_date(value: str | None) -> date | None:
+    """Parse M/D/YYYY, MM/DD/YYYY, YYYY-MM-DD, ISO timestamps, D.M.YYYY, M/D/YY, Excel serials.
+
+    Slash dates are read month first (Clever's and US usage); a slash date whose first
+    part cannot be a month (``25/03/2010``) is read day first.
+    """
+    if is_blank(value):
+        return None
+    assert value is not None
+    text = value.strip()
+    if text.isdigit() and 5 <= len(text) <= 5 and 10000 <= int(text) <= 60000:
+        return _EXCEL_EPOCH + timedelta(days=int(text))
+    for pattern, order in _DATE_PATTERNS:
+        m = pattern.match(text)
+        if not m:
+            continue
+        a, b, c = (int(g) for g in m.groups())
+        if order == "ymd":
+            return _valid_date(a, b, c)
+        if order == "dmy":
+            return _valid_date(c, b, a)
+        year = c
+        if order == "mdy2":
+            year = 2000 + c if c <= date.today().year % 100 else 1900 + c
+        if a > 12 >= b:
+            return _valid_date(year, b, a)
+        return _valid_date(year, a, b)
+    return None
+
+
+def norm_date(value: str | None) -> str | None:
+    d = parse_date(value)
+    return d.isoformat() if d else None
+
+
+def swap_day_month(iso: str | None) -> str | None:
+    """``2010-03-04`` -> ``2010-04-03`` (None when the swap is not a date or changes nothing)."""
+    if not iso:
+        return None
+    y, m, d = int(iso[:4]), int(iso[5:7]), int(iso[8:10])
+    if m == d:
+        return None
+    swapped = _valid_date(y, d, m)
+    return swapped.isoformat() if swapped else None
+
+
+_GRADE_WORDS = {
+    "k": "K",
+    "kg": "K",
+    "kinder": "K",
+    "kindergarten": "K",
+    "0": "K",
+    "00": "K",
+    "pk": "PK",
+    "prek": "PK",
+    "prekindergarten": "PK",
+    "p": "PK",
+    "preschool": "PS",
+    "ps": "PS",
+    "tk": "TK",
+    "transitionalkindergarten": "TK",
+    "infanttoddler": "IT",
+    "it": "IT",
+    "postgraduate": "PG",
+    "pg": "PG",
+    "ungraded": "UG",
+    "ug": "UG",
+    "other": "OTHER",
+}
+_GRADE_NUM_RE = re.compile(r"^(?:grade)?0*(\d{1,2})(?:st|nd|rd|th)?(?:grade)?$")
+
+
+@lru_cache(maxsize=1000)
+def norm_grade(value: str | None) -> str | None:
+    """``Kindergarten``/``KG``/``0`` -> ``K``; ``01``/``1st``/``Grade 1`` -> ``1``."""
+    if is_blank(value):
+        return None
+    assert value is not None
+    key = re.sub(r"[\s\-_.]+", "", fold_text(value))
+    if key in _GRADE_WORDS:
+        return _GRADE_WORDS[key]
+    m = _GRADE_NUM_RE.match(key)
+    if m:
+        n = int(m.group(1))
+        return "K" if n == 0 else str(n)
+    return key.upper() or None
+
+
+def grade_rank(grade: str | None) -> int | None:
+    """Ordinal for adjacency: PK=-1, TK/K=0, 1..13; others None."""
+    if grade is None:
+        return None
+    if grade.isdigit():
+        return int(grade)
+    return {"PK": -1, "TK": 0, "K": 0, "PS": -2, "IT": -3}.get(grade)
+
+
+_SCHOOL_ABBREV = {
+    "elem": "elementary",
+    "el": "elementary",
+    "es": "elementary",
+    "ms": "middle",
+    "mid": "middle",
+    "hs": "high",
+    "jr": "junior",
+    "sr": "senior",
+    "sch": "school",
+    "schl": "school",
+    "acad": "academy",
+    "ctr": "center",
+    "st": "saint",
+    "intl": "international",
+    "prep": "preparatory",
+}
+_SCHOOL_NOISE = frozenset({"school", "the", "of"})
+
+
+@lru_cache(maxsize=100_000)
+def norm_school_name(value: str | None) -> str | None:
+    """``Lincoln Elem.`` and ``LINCOLN ELEMENTARY SCHOOL`` -> ``lincoln elementary``."""
+    name = norm_name(value.replace("#", " ") if value else value)
+    if not name:
+        return None
+    tokens = [_SCHOOL_ABBREV.get(t, t) for t in name.split()]
+    kept = [t for t in tokens if t not in _SCHOOL_NOISE]
+    return " ".join(kept or tokens)
+
+
+def school_keys(values: list[str] | None) -> list[str] | None:
+    """Comparison keys for school references: an id form and a name form of each value."""
+    if not values:
+        return None
+    keys: list[str] = []
+    for v in values:
+        for k in (norm_id(v), norm_school_name(v)):
+            if k and k not in keys:
+                keys.append(k)
+    return keys or None
+
+
+# ---------------------------------------------------------------------------------------
+# Column-wise application.
+
+
+def map_unique(series: pl.Series, fn: Callable[[str | None], object], dtype: pl.DataType) -> pl.Series:
+    """Apply ``fn`` once per distinct value of ``series`` and broadcast the results."""
+    uniques = series.unique()
+    mapped = pl.Series([fn(v) for v in uniques.to_list()], dtype=dtype)
+    lookup = pl.DataFrame({"__k": uniques, "__v": mapped})
+    joined = pl.DataFrame({"__k": series}).join(lookup, on="__k", how="left", maintain_order="left", nulls_equal=True)
+    return joined["__v"].alias(series.name)
+
+
+def _first_names(first: str | None, preferred: str | None) -> list[str] | None:
+    forms: list[str] = []
+    for raw in (first, preferred):
+        n = norm_name(raw)
+        if not n:
+            continue
+        for form in (n, n.split()[0], n.replace(" ", "")):
+            if form not in forms:
+                forms.append(form)
+    return forms or None
+
+
+def _name_aliases(first_names: list[str] | None) -> list[str] | None:
+    if not first_names:
+        return None
+    out: list[str] = []
+    for n in first_names:
+        for form in name_forms(n):
+            if form not in out:
+                out.append(form)
+    return out or None
+
+
+def normalize_people(raw: pl.DataFrame) -> pl.DataFrame:
+    """Normalised matching columns for people (students, teachers, staff).
+
+    ``raw`` has String columns named by field (``first_name``, ``sis_id``, ``dob``, ...;
+    absent fields may be missing) and a ``_school_keys`` List(String) column or a ``school``
+    column.  Returns the columns the rules refer to; every column is present (null when the
+    field is absent) so both sides of a link share one schema.
+    """
+    n = raw.height
+
+    def col(name: str) -> pl.Series:
+        if name in raw.columns:
+            return raw[name].cast(pl.String)
+        return pl.Series(name, [None] * n, dtype=pl.String)
+
+    out: dict[str, pl.Series] = {}
+    first = map_unique(col("first_name"), norm_name, pl.String())
+    middle = map_unique(col("middle_name"), norm_name, pl.String())
+    last = map_unique(col("last_name"), norm_name, pl.String())
+    out["first_name"] = first
+    out["middle_name"] = middle
+    out["last_name"] = last
+    out["middle_initial"] = middle.str.slice(0, 1)
+    out["first_key"] = map_unique(first, phonetic, pl.String())
+    out["last_key"] = map_unique(last, phonetic, pl.String())
+    out["last_tokens"] = last.str.split(" ")
+    pref = col("preferred_first_name")
+    firsts = [
+        _first_names(a, b) for a, b in zip(col("first_name").to_list(), pref.to_list(), strict=True)
+    ]
+    out["first_names"] = pl.Series("first_names", firsts, dtype=pl.List(pl.String))
+    out["first_aliases"] = pl.Series(
+        "first_aliases", [_name_aliases(f) for f in firsts], dtype=pl.List(pl.String)
+    )
+    for f in ("sis_id", "student_number", "teacher_number", "staff_id", "state_id"):
+        out[f] = map_unique(col(f), norm_id, pl.String())
+    ids = pl.DataFrame({k: out[k] for k in ("sis_id", "student_number", "teacher_number", "staff_id", "state_id")})
+    out["any_ids"] = ids.select(
+        pl.concat_list(pl.all()).list.drop_nulls().list.unique(maintain_order=True)
+    ).to_series()
+    out["any_ids"] = out["any_ids"].set(out["any_ids"].list.len() == 0, None)  # type: ignore[arg-type]
+    email = map_unique(col("email"), norm_email, pl.String())
+    out["email"] = email
+    out["email_local"] = map_unique(email, email_local, pl.String())
+    out["username"] = map_unique(col("username"), norm_email, pl.String())
+    dob = map_unique(col("dob"), norm_date, pl.String())
+    out["dob"] = dob
+    out["dob_swap"] = map_unique(dob, swap_day_month, pl.String())
+    out["dob_year"] = dob.str.slice(0, 4)
+    grade = map_unique(col("grade"), norm_grade, pl.String())
+    out["grade"] = grade
+    out["grade_rank"] = map_unique(grade, grade_rank, pl.Int32())
+    out["title"] = map_unique(col("title"), norm_name, pl.String())
+    out["department"] = map_unique(col("department"), norm_name, pl.String())
+    if "_school_keys" in raw.columns:
+        sk = [school_keys(v) for v in raw["_school_keys"].to_list()]
+    else:
+        sk = map_unique(col("school"), lambda v: school_keys([v]) if v else None, pl.List(pl.String())).to_list()
+    out["school_keys"] = pl.Series("school_keys", sk, dtype=pl.List(pl.String))
+    return pl.DataFrame([s.alias(k) for k, s in out.items()])

@@ -1,0 +1,390 @@
+"""Rules files (``rules/<role>.toml``) -> frozen dataclasses, checked whole.
+
+A rules file says, for one role: which comparisons to make and the weight of each level
+(m and u probabilities), which blocking rules produce candidate pairs, the prior and the
+match threshold, which identifiers make two records of one side the same person, and the
+vetoes that keep weak evidence from making a match.  Every problem in a file is reported
+at once, with its key path (``comparisons[2].levels[1].m: must be between 0 and 1``).
+The compilation to Splink settings lives in ``link`` (the only module that imports Splink).
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from matchengine.errors import RulesError
+
+LEVEL_KINDS = {
+    # kind: parameters it needs (besides label/m/u)
+    "exact": (),
+    "overlap": (),
+    "jaro_winkler": ("threshold",),
+    "damerau_levenshtein": ("distance",),
+    "date_swap": (),
+    "date_parts": (),
+    "swap": ("with",),
+    "initial": (),
+    "within": ("distance",),
+    "sql": ("sql",),
+    "else": (),
+}
+
+# The normalised columns a comparison or blocking rule may name (see normalize.py).
+COLUMNS = {
+    "first_name": "text",
+    "middle_name": "text",
+    "last_name": "text",
+    "middle_initial": "text",
+    "first_key": "text",
+    "last_key": "text",
+    "last_tokens": "list",
+    "first_names": "list",
+    "first_aliases": "list",
+    "sis_id": "text",
+    "student_number": "text",
+    "teacher_number": "text",
+    "staff_id": "text",
+    "state_id": "text",
+    "any_ids": "list",
+    "email": "text",
+    "email_local": "text",
+    "username": "text",
+    "dob": "text",
+    "dob_swap": "text",
+    "dob_year": "text",
+    "grade": "text",
+    "grade_rank": "number",
+    "title": "text",
+    "department": "text",
+    "school_keys": "list",
+}
+
+
+@dataclass(frozen=True)
+class Level:
+    label: str
+    kind: str
+    m: float
+    u: float
+    column: str | None = None
+    threshold: float | None = None
+    distance: float | None = None
+    with_column: str | None = None
+    sql: str | None = None
+
+
+@dataclass(frozen=True)
+class Comparison:
+    name: str
+    column: str
+    levels: tuple[Level, ...]
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class BlockingRule:
+    name: str
+    on: tuple[str, ...]
+    swap: tuple[str, str] | None = None  # compare l.<a> with r.<b> (and the mirror)
+
+
+@dataclass(frozen=True)
+class Veto:
+    when: tuple[tuple[str, str], ...]  # (comparison, level label) pairs; any of them triggers
+    unless_any: tuple[tuple[str, str], ...]  # ... unless one of these holds
+    reason: str
+
+
+@dataclass(frozen=True)
+class Rules:
+    role: str
+    path: str
+    comparisons: tuple[Comparison, ...]
+    blocking: tuple[BlockingRule, ...]
+    prior: float | None  # None = automatic: 1 / max(n_app, n_clever)
+    threshold: float
+    duplicate_threshold: float
+    duplicate_rate: float
+    tie_margin: float
+    needs_one_of: tuple[str, ...]
+    strong_ids: tuple[str, ...]
+    vetoes: tuple[Veto, ...]
+    description: str = ""
+
+    def comparison(self, name: str) -> Comparison:
+        for c in self.comparisons:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+
+class _Checker:
+    """Collects every problem instead of stopping at the first."""
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+
+    def error(self, key: str, message: str) -> None:
+        self.problems.append(f"{key}: {message}")
+
+    def prob(self, table: dict[str, Any], field: str, key: str, *, allow_zero: bool = False) -> float:
+        value = table.get(field)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            self.error(f"{key}.{field}", "must be a number between 0 and 1")
+            return 0.5
+        lo_ok = value >= 0 if allow_zero else value > 0
+        if not (lo_ok and value <= 1):
+            self.error(f"{key}.{field}", f"must be between 0 and 1 (got {value})")
+            return 0.5
+        return float(value)
+
+    def text(self, table: dict[str, Any], field: str, key: str, default: str | None = None) -> str:
+        value = table.get(field, default)
+        if not isinstance(value, str) or not value:
+            self.error(f"{key}.{field}", "must be a non-empty string")
+            return ""
+        return value
+
+    def strings(self, table: dict[str, Any], field: str, key: str) -> tuple[str, ...]:
+        value = table.get(field, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            self.error(f"{key}.{field}", "must be a list of strings")
+            return ()
+        return tuple(value)
+
+    def column(self, name: str, key: str) -> str:
+        if name not in COLUMNS:
+            self.error(key, f"unknown column {name!r}; known columns: {', '.join(sorted(COLUMNS))}")
+        return name
+
+
+def _parse_level(ck: _Checker, raw: Any, key: str, column: str) -> Level:
+    if not isinstance(raw, dict):
+        ck.error(key, "must be a table")
+        return Level("?", "else", 0.5, 0.5)
+    label = ck.text(raw, "label", key)
+    kind = raw.get("kind", "")
+    if kind not in LEVEL_KINDS:
+        ck.error(f"{key}.kind", f"must be one of {', '.join(LEVEL_KINDS)} (got {kind!r})")
+        kind = "else"
+    m = ck.prob(raw, "m", key)
+    u = ck.prob(raw, "u", key)
+    for param in LEVEL_KINDS[kind]:
+        if param not in raw:
+            ck.error(f"{key}.{param}", f"is required for kind {kind!r}")
+    level_column = raw.get("column", column)
+    if not isinstance(level_column, str):
+        ck.error(f"{key}.column", "must be a string")
+        level_column = column
+    elif kind not in ("sql", "else"):
+        ck.column(level_column, f"{key}.column")
+    with_column = raw.get("with")
+    if with_column is not None:
+        ck.column(str(with_column), f"{key}.with")
+    threshold = raw.get("threshold")
+    if threshold is not None and not (isinstance(threshold, (int, float)) and 0 < threshold <= 1):
+        ck.error(f"{key}.threshold", "must be a number in (0, 1]")
+    distance = raw.get("distance")
+    if distance is not None and not (isinstance(distance, (int, float)) and distance >= 0):
+        ck.error(f"{key}.distance", "must be a number >= 0")
+    sql = raw.get("sql")
+    if kind == "sql" and (not isinstance(sql, str) or "l." not in sql or "r." not in sql):
+        ck.error(f"{key}.sql", "must be an SQL condition naming l.<column> and r.<column>")
+    unknown = set(raw) - {"label", "kind", "m", "u", "column", "threshold", "distance", "with", "sql"}
+    if unknown:
+        ck.error(key, f"unknown key(s): {', '.join(sorted(unknown))}")
+    return Level(
+        label=label,
+        kind=kind,
+        m=m,
+        u=u,
+        column=level_column if kind not in ("else",) else None,
+        threshold=float(threshold) if isinstance(threshold, (int, float)) else None,
+        distance=float(distance) if isinstance(distance, (int, float)) else None,
+        with_column=str(with_column) if with_column is not None else None,
+        sql=sql if isinstance(sql, str) else None,
+    )
+
+
+def _parse_ref(ck: _Checker, ref: str, key: str, comparisons: dict[str, Comparison]) -> tuple[str, str]:
+    name, _, label = ref.partition("=")
+    comp = comparisons.get(name)
+    if comp is None:
+        ck.error(key, f"{ref!r} names no comparison")
+        return (name, label)
+    if label and label not in {lv.label for lv in comp.levels}:
+        ck.error(key, f"{ref!r}: comparison {name!r} has no level labelled {label!r}")
+    return (name, label)
+
+
+def parse_rules(data: dict[str, Any], path: str) -> Rules:
+    """Check a parsed rules document whole; raise ``RulesError`` listing every problem."""
+    ck = _Checker()
+    role = data.get("role")
+    if not isinstance(role, str):
+        ck.error("role", "must name the role (student, teacher, staff, ...)")
+        role = "?"
+
+    comparisons: dict[str, Comparison] = {}
+    raw_comps = data.get("comparisons")
+    if not isinstance(raw_comps, list) or not raw_comps:
+        ck.error("comparisons", "must be a non-empty array of tables ([[comparisons]])")
+        raw_comps = []
+    for i, rc in enumerate(raw_comps):
+        key = f"comparisons[{i}]"
+        if not isinstance(rc, dict):
+            ck.error(key, "must be a table")
+            continue
+        name = ck.text(rc, "name", key)
+        column = ck.column(ck.text(rc, "column", key, rc.get("name")), f"{key}.column")
+        raw_levels = rc.get("levels")
+        if not isinstance(raw_levels, list) or len(raw_levels) < 2:
+            ck.error(f"{key}.levels", "needs at least two levels (an agreement level and 'else')")
+            raw_levels = []
+        levels = tuple(
+            _parse_level(ck, rl, f"{key}.levels[{j}]", column) for j, rl in enumerate(raw_levels)
+        )
+        if levels and levels[-1].kind != "else":
+            ck.error(f"{key}.levels", "the last level must be kind 'else'")
+        if any(lv.kind == "else" for lv in levels[:-1]):
+            ck.error(f"{key}.levels", "only the last level may be kind 'else'")
+        weights = [round(math.log2(lv.m / lv.u), 9) for lv in levels if lv.m > 0 and lv.u > 0]
+        if len(set(weights)) != len(weights) or 0.0 in weights:
+            ck.error(
+                f"{key}.levels",
+                "each level needs its own non-zero weight log2(m/u) (equal m and u carry no"
+                " evidence; two levels with one weight cannot be told apart in the evidence)",
+            )
+        labels = [lv.label for lv in levels]
+        if len(set(labels)) != len(labels):
+            ck.error(f"{key}.levels", "level labels must be unique within a comparison")
+        if name in comparisons:
+            ck.error(f"{key}.name", f"duplicate comparison name {name!r}")
+        comparisons[name] = Comparison(name, column, levels, str(rc.get("description", "")))
+
+    blocking: list[BlockingRule] = []
+    raw_blocking = data.get("blocking")
+    if not isinstance(raw_blocking, list) or not raw_blocking:
+        ck.error("blocking", "must be a non-empty array of tables ([[blocking]])")
+        raw_blocking = []
+    for i, rb in enumerate(raw_blocking):
+        key = f"blocking[{i}]"
+        if not isinstance(rb, dict):
+            ck.error(key, "must be a table")
+            continue
+        on = ck.strings(rb, "on", key)
+        for c in on:
+            ck.column(c, f"{key}.on")
+            if COLUMNS.get(c) == "list":
+                ck.error(f"{key}.on", f"list column {c!r} cannot be a blocking key")
+        swap_raw = rb.get("swap")
+        swap: tuple[str, str] | None = None
+        if swap_raw is not None:
+            if (
+                not isinstance(swap_raw, list)
+                or len(swap_raw) != 2
+                or not all(isinstance(s, str) for s in swap_raw)
+            ):
+                ck.error(f"{key}.swap", "must be a list of two column names")
+            else:
+                swap = (ck.column(swap_raw[0], f"{key}.swap"), ck.column(swap_raw[1], f"{key}.swap"))
+        if not on and swap is None:
+            ck.error(key, "needs 'on' (columns that must be equal) or 'swap'")
+        blocking.append(BlockingRule(str(rb.get("name", f"rule{i}")), on, swap))
+
+    model = data.get("model", {})
+    if not isinstance(model, dict):
+        ck.error("model", "must be a table")
+        model = {}
+    prior_raw = model.get("prior", "auto")
+    prior: float | None = None
+    if prior_raw != "auto":
+        prior = ck.prob(model, "prior", "model")
+    threshold = ck.prob(model, "threshold", "model")
+    duplicate_threshold = ck.prob(model, "duplicate_threshold", "model")
+    duplicate_rate = ck.prob(model, "duplicate_rate", "model")
+    tie_margin = model.get("tie_margin", 0.0)
+    if isinstance(tie_margin, bool) or not isinstance(tie_margin, (int, float)) or tie_margin < 0:
+        ck.error("model.tie_margin", "must be a number of bits >= 0")
+        tie_margin = 0.0
+
+    match = data.get("match", {})
+    if not isinstance(match, dict):
+        ck.error("match", "must be a table")
+        match = {}
+    needs = ck.strings(match, "needs_one_of", "match")
+    for n in needs:
+        if n not in comparisons:
+            ck.error("match.needs_one_of", f"{n!r} names no comparison")
+    vetoes: list[Veto] = []
+    for i, rv in enumerate(match.get("vetoes", [])):
+        key = f"match.vetoes[{i}]"
+        if not isinstance(rv, dict):
+            ck.error(key, "must be a table")
+            continue
+        when = tuple(_parse_ref(ck, r, f"{key}.when", comparisons) for r in ck.strings(rv, "when", key))
+        unless = tuple(
+            _parse_ref(ck, r, f"{key}.unless_any", comparisons) for r in ck.strings(rv, "unless_any", key)
+        )
+        if not when:
+            ck.error(f"{key}.when", "must name at least one comparison=level")
+        vetoes.append(Veto(when, unless, str(rv.get("reason", "vetoed"))))
+
+    dups = data.get("duplicates", {})
+    if not isinstance(dups, dict):
+        ck.error("duplicates", "must be a table")
+        dups = {}
+    strong = ck.strings(dups, "strong_ids", "duplicates")
+    for s in strong:
+        ck.column(s, "duplicates.strong_ids")
+
+    unknown = set(data) - {"role", "description", "comparisons", "blocking", "model", "match", "duplicates"}
+    if unknown:
+        ck.error("(top level)", f"unknown key(s): {', '.join(sorted(unknown))}")
+    if ck.problems:
+        raise RulesError(path, ck.problems)
+    return Rules(
+        role=role,
+        path=path,
+        comparisons=tuple(comparisons.values()),
+        blocking=tuple(blocking),
+        prior=prior,
+        threshold=threshold,
+        duplicate_threshold=duplicate_threshold,
+        duplicate_rate=duplicate_rate,
+        tie_margin=float(tie_margin),
+        needs_one_of=needs,
+        strong_ids=strong,
+        vetoes=tuple(vetoes),
+        description=str(data.get("description", "")),
+    )
+
+
+def load_rules(role: str, path: str | Path | None = None) -> Rules:
+    """Load ``path`` or the bundled ``rules/<role>.toml``; raise ``RulesError`` when invalid."""
+    if path is None:
+        resource = resources.files("matchengine._rules").joinpath(f"{role}.toml")
+        if not resource.is_file():
+            raise RulesError(f"rules/{role}.toml", [f"no bundled rules for role {role!r}"])
+        text = resource.read_text("utf-8")
+        shown = f"rules/{role}.toml"
+    else:
+        p = Path(path)
+        shown = str(p)
+        try:
+            text = p.read_text("utf-8")
+        except OSError as exc:
+            raise RulesError(shown, [f"cannot read the rules file ({exc.strerror})"]) from exc
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise RulesError(shown, [f"not valid TOML: {exc}"]) from exc
+    rules = parse_rules(data, shown)
+    if rules.role != role:
+        raise RulesError(shown, [f"role: the file is for {rules.role!r}, but the run is for {role!r}"])
+    return rules

@@ -1,0 +1,1 @@
+"""Bundled rules files (data); installed as the package ``matchengine._rules``."""
