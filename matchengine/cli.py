@@ -1,0 +1,265 @@
+"""The ``matchengine`` console script: parse options, call one library function, render, exit.
+
+Exit codes: 0 success, 1 invalid input data, 2 usage error, 3 rules/configuration error,
+4 runtime failure.  Errors are one sentence on stderr; tracebacks only with ``--debug``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from matchengine.errors import EXIT_INVALID_DATA, EXIT_RUNTIME, MatchengineError, RulesError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Match an app's users to a district's Clever roster; write Clever Matchmaker-format CSV.",
+)
+
+_state = {"debug": False}
+T = TypeVar("T")
+
+RoleOpt = Annotated[str, typer.Option("--role", "-r", help="student, teacher or staff (alias admin).")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object to stdout and nothing else.")]
+IdColOpt = Annotated[
+    str | None,
+    typer.Option("--id-column", help="The app's internal id column (default: id, app_id, user_id, ...)."),
+]
+MapOpt = Annotated[
+    list[str] | None,
+    typer.Option("--map", help="FIELD=HEADER: read FIELD from column HEADER (repeatable)."),
+]
+EncodingOpt = Annotated[
+    str, typer.Option("--encoding", help="Encoding of the app CSV (e.g. cp1252 for Excel exports).")
+]
+
+
+def _err(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+def _run(fn: Callable[[], T]) -> T:
+    """The one catch point: our errors become a sentence on stderr and their exit code."""
+    try:
+        return fn()
+    except MatchengineError as exc:
+        if _state["debug"]:
+            traceback.print_exc(file=sys.stderr)
+        report = getattr(exc, "report", None)
+        if report is not None:
+            _render_problems(report.all_problems)
+        elif isinstance(exc, RulesError):
+            _err(f"error: rules file {exc.path} is invalid:")
+            for p in exc.problems:
+                _err(f"  {p}")
+        else:
+            _err(f"error: {exc}")
+        raise typer.Exit(exc.exit_code) from None
+    except (OSError, MemoryError) as exc:
+        if _state["debug"]:
+            traceback.print_exc(file=sys.stderr)
+        _err(f"error: {exc} (run again with --debug for details)")
+        raise typer.Exit(EXIT_RUNTIME) from None
+
+
+def _render_problems(problems: list[Any], limit: int = 25) -> None:
+    for p in problems[:limit]:
+        _err(p.render())
+    if len(problems) > limit:
+        _err(f"... and {len(problems) - limit} more problem(s); use --json for the full list")
+
+
+class _Progress:
+    """Stage names on stderr, only when stderr is a terminal."""
+
+    def __init__(self) -> None:
+        self.enabled = sys.stderr.isatty()
+        self.start = time.perf_counter()
+
+    def __call__(self, stage: str) -> None:
+        if self.enabled:
+            elapsed = time.perf_counter() - self.start
+            sys.stderr.write(f"\r[{elapsed:6.1f}s] {stage:<12}")
+            sys.stderr.flush()
+
+    def done(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\r" + " " * 24 + "\r")
+            sys.stderr.flush()
+
+
+def _print_json(obj: Any) -> None:
+    typer.echo(json.dumps(obj, indent=2, sort_keys=False, ensure_ascii=False))
+
+
+@app.callback()
+def _main(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks and debug logs.")] = False,
+) -> None:
+    _state["debug"] = debug
+    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, stream=sys.stderr)
+    logging.getLogger("splink").setLevel(logging.DEBUG if debug else logging.WARNING)
+
+
+@app.command()
+def validate(
+    app_csv: Annotated[Path, typer.Argument(help="The app CSV to check.")],
+    role: Annotated[str | None, typer.Option("--role", "-r", help="Also check the role's fields.")] = None,
+    id_column: IdColOpt = None,
+    map_: MapOpt = None,
+    encoding: EncodingOpt = "utf-8",
+    as_json: JsonOpt = False,
+) -> None:
+    """Check an app CSV: RFC 4180, Matchmaker input guidelines, ids and field mapping."""
+    from matchengine.fields import parse_map_options
+    from matchengine.validation import validate_app
+
+    report = _run(
+        lambda: validate_app(
+            app_csv,
+            role,
+            id_column=id_column,
+            overrides=parse_map_options(map_ or []),
+            encoding=encoding,
+        )
+    )
+    if as_json:
+        _print_json(report.to_dict())
+    else:
+        if report.mapping is not None:
+            typer.echo(f"mapping: {report.mapping.describe()}")
+        _render_problems(report.all_problems)
+        state = "valid" if report.valid else "INVALID"
+        typer.echo(
+            f"{app_csv}: {state}: {report.csv.records} record(s), id column "
+            f"{report.csv.id_column!r}, {len(report.errors())} error(s)"
+        )
+    if not report.valid:
+        raise typer.Exit(EXIT_INVALID_DATA)
+
+
+@app.command()
+def match(
+    app_csv: Annotated[Path, typer.Argument(help="The app CSV to match.")],
+    clever: Annotated[Path, typer.Option("--clever", help="Clever snapshot: a folder or a users file.")],
+    role: RoleOpt,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the Matchmaker CSV.")],
+    id_column: IdColOpt = None,
+    map_: MapOpt = None,
+    rules: Annotated[Path | None, typer.Option("--rules", help="A rules TOML file (default: bundled).")] = None,
+    threshold: Annotated[
+        float | None, typer.Option("--threshold", help="Match probability needed (default: the rules').")
+    ] = None,
+    extras: Annotated[
+        bool, typer.Option("--extras/--no-extras", help="Add match.* evidence columns.")
+    ] = True,
+    encoding: EncodingOpt = "utf-8",
+    threads: Annotated[int | None, typer.Option("--threads", help="DuckDB threads (default: all cores).")] = None,
+    memory_limit: Annotated[
+        str | None, typer.Option("--memory-limit", help="DuckDB memory limit, e.g. 4GB.")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Match app records to the Clever roster and write the Matchmaker-format CSV."""
+    from matchengine.fields import parse_map_options
+    from matchengine.pipeline import match as run_match
+
+    progress = _Progress()
+    try:
+        result = _run(
+            lambda: run_match(
+                app_csv,
+                clever,
+                role,
+                out,
+                id_column=id_column,
+                overrides=parse_map_options(map_ or []),
+                rules_path=rules,
+                threshold=threshold,
+                extras=extras,
+                encoding=encoding,
+                threads=threads,
+                memory_limit=memory_limit,
+                progress=progress,
+            )
+        )
+    finally:
+        progress.done()
+    if as_json:
+        _print_json(result.to_dict())
+        return
+    for w in result.warnings:
+        _err(w)
+    typer.echo(f"mapping: {', '.join(f'{f} <- {h!r}' for f, h in result.mapping.items())}")
+    typer.echo(
+        f"{result.app_records} app record(s), {result.clever_records} Clever {result.role} record(s), "
+        f"{result.pairs_scored} pair(s) scored"
+    )
+    for status, n in result.counts.items():
+        typer.echo(f"  {status:<24} {n}")
+    typer.echo(f"wrote {result.out} ({result.rows_written} rows)")
+
+
+@app.command()
+def evaluate(
+    predicted: Annotated[Path, typer.Argument(help="A Matchmaker-format CSV to score.")],
+    expected: Annotated[Path, typer.Argument(help="The Matchmaker-format CSV holding the truth.")],
+    id_column: IdColOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Accuracy of one Matchmaker-format file against another (pairs and statuses)."""
+    from matchengine.evaluate import evaluate as run_evaluate
+
+    report = _run(lambda: run_evaluate(predicted, expected, id_column=id_column))
+    if as_json:
+        _print_json(report.to_dict())
+    else:
+        typer.echo(report.render())
+
+
+@app.command()
+def generate(
+    role: RoleOpt,
+    records: Annotated[int, typer.Option("--records", "-n", help="People of the role in the district.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write app.csv, clever/, expected.csv.")],
+    seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same files).")] = 1,
+    ids: Annotated[
+        bool, typer.Option("--ids/--no-ids", help="Include district ids in the app export.")
+    ] = True,
+    noise: Annotated[float, typer.Option("--noise", help="Scale of the data-quality noise (1 = default).")] = 1.0,
+    as_json: JsonOpt = False,
+) -> None:
+    """Write a synthetic district with known truth (app.csv, clever/, expected.csv)."""
+    from matchengine.fields import canonical_role
+    from matchengine.synth import generate as run_generate
+
+    def go() -> Any:
+        r = canonical_role(role)
+        out.mkdir(parents=True, exist_ok=True)
+        return run_generate(r, records, seed, out, with_ids=ids, noise=noise)
+
+    summary = _run(go)
+    if as_json:
+        _print_json(summary.to_dict())
+    else:
+        d = summary.to_dict()
+        typer.echo(
+            f"wrote {out}: {d.get('app_records')} app record(s), {d.get('clever_records')} Clever record(s)"
+        )
+
+
+def main() -> None:
+    app(prog_name="matchengine")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,96 @@
+"""The Matchmaker-format writer: one row per record, app rows first, then Clever-only rows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import polars as pl
+
+from matchengine import matchmaker as mm
+from matchengine.csvfile import write_table
+from matchengine.resolve import Outcome, Resolution
+
+
+def _fmt_prob(p: float | None) -> str:
+    return "" if p is None else f"{p:.4f}"
+
+
+def _fmt_weight(w: float | None) -> str:
+    return "" if w is None else f"{w:.2f}"
+
+
+def result_rows(
+    role: str,
+    app_header: Sequence[str],
+    app_columns: Sequence[Sequence[str]],
+    app_ids: Sequence[str],
+    clever: pl.DataFrame,
+    resolution: Resolution,
+    *,
+    extras: bool = True,
+) -> Iterator[list[str]]:
+    """Yield output rows (without the header) in Matchmaker order."""
+    fields = mm.CLEVER_FIELDS[role]
+    clever_cols = [clever[f].to_list() if f in clever.columns else [""] * clever.height for f in fields]
+    clever_ids: list[str] = clever["id"].to_list()
+    n_app = len(app_ids)
+    empty_clever = [""] * len(fields)
+    empty_app = [""] * len(app_header)
+
+    def clever_values(c: int | None) -> list[str]:
+        if c is None:
+            return empty_clever
+        return [col[c] if col[c] is not None else "" for col in clever_cols]
+
+    def extra_values(o: Outcome, own_ids: Sequence[str], other_ids: Sequence[str]) -> list[str]:
+        if not extras:
+            return []
+        return [
+            _fmt_prob(o.probability),
+            _fmt_weight(o.weight),
+            o.evidence,
+            ";".join(own_ids[d] for d in o.duplicate_of),
+            other_ids[o.candidate] if o.candidate is not None and o.status != mm.MATCH else "",
+        ]
+
+    for i in range(n_app):
+        o = resolution.app[i]
+        row = [col[i] for col in app_columns]
+        row += clever_values(o.partner if o.status == mm.MATCH else None)
+        row.append(o.status)
+        row += extra_values(o, app_ids, clever_ids)
+        yield row
+    order = sorted(range(clever.height), key=lambda c: clever_ids[c])
+    for c in order:
+        o = resolution.clever[c]
+        if o.status == mm.MATCH:
+            continue
+        row = list(empty_app) + clever_values(c) + [o.status]
+        row += extra_values(o, clever_ids, app_ids)
+        yield row
+
+
+def write_results(
+    path: str | Path,
+    role: str,
+    app_header: Sequence[str],
+    app_columns: Sequence[Sequence[str]],
+    app_ids: Sequence[str],
+    clever: pl.DataFrame,
+    resolution: Resolution,
+    *,
+    extras: bool = True,
+) -> int:
+    """Write the Matchmaker CSV atomically; return the number of data rows."""
+    header = mm.output_header(list(app_header), role, extras)
+    count = 0
+
+    def counted() -> Iterator[list[str]]:
+        nonlocal count
+        for row in result_rows(role, app_header, app_columns, app_ids, clever, resolution, extras=extras):
+            count += 1
+            yield row
+
+    write_table(path, header, counted())
+    return count

@@ -1,0 +1,212 @@
+"""``match()``: the stages in order — validate, load, normalise, link, resolve, write."""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from matchengine import clever as clever_io
+from matchengine.errors import InvalidDataError, UsageError
+from matchengine.fields import canonical_role
+from matchengine.link import score_pairs
+from matchengine.normalize import normalize_people
+from matchengine.output import write_results
+from matchengine.resolve import Resolution, logit, resolve
+from matchengine.rules import Rules, load_rules
+from matchengine.validation import ValidationReport, validate_app
+
+log = logging.getLogger(__name__)
+
+USER_ROLES = ("student", "teacher", "staff")
+# Pairs whose app-to-Clever probability would be below this are not kept at all.
+_KEEP_PROBABILITY = 1e-3
+
+Progress = Callable[[str], None]
+
+
+class ValidationFailed(InvalidDataError):
+    """The app CSV did not pass validation; ``report`` holds every problem."""
+
+    def __init__(self, report: ValidationReport) -> None:
+        self.report = report
+        errors = report.errors()
+        first = errors[0].render() if errors else "invalid input"
+        more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
+        super().__init__(first + more)
+
+
+@dataclass
+class MatchResult:
+    out: str
+    role: str
+    rules: str
+    threshold: float
+    prior: float
+    app_records: int
+    clever_records: int
+    pairs_scored: int
+    rows_written: int
+    counts: dict[str, int]
+    mapping: dict[str, str]
+    warnings: list[str] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "out": self.out,
+            "role": self.role,
+            "rules": self.rules,
+            "threshold": self.threshold,
+            "prior": self.prior,
+            "app_records": self.app_records,
+            "clever_records": self.clever_records,
+            "pairs_scored": self.pairs_scored,
+            "rows_written": self.rows_written,
+            "counts": self.counts,
+            "mapping": self.mapping,
+            "warnings": self.warnings,
+            "seconds": {k: round(v, 3) for k, v in self.seconds.items()},
+        }
+
+
+def _app_frame(report: ValidationReport) -> pl.DataFrame:
+    table = report.table
+    assert table is not None and report.mapping is not None
+    data = {f: table.column(h) for f, h in report.mapping.fields.items()}
+    if not data:
+        return pl.DataFrame({"_empty": [None] * table.n_records})
+    return pl.DataFrame(data, schema={f: pl.String for f in data})
+
+
+def _clever_frame(df: pl.DataFrame) -> pl.DataFrame:
+    renames = {"_preferred_first_name": "preferred_first_name"}
+    return df.rename({k: v for k, v in renames.items() if k in df.columns})
+
+
+def _register(con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame) -> None:
+    arrow = frame.with_row_index("unique_id").with_columns(pl.col("unique_id").cast(pl.Int64)).to_arrow()
+    con.register(f"{name}_arrow", arrow)
+    con.execute(f"CREATE TABLE {name} AS SELECT * FROM {name}_arrow")
+    con.unregister(f"{name}_arrow")
+
+
+def _strong_ids(frame: pl.DataFrame, rules: Rules) -> dict[str, list[str | None]]:
+    return {c: frame[c].to_list() for c in rules.strong_ids if c in frame.columns}
+
+
+def match(
+    app_csv: str | Path,
+    clever_path: str | Path,
+    role: str,
+    out: str | Path,
+    *,
+    id_column: str | None = None,
+    overrides: Mapping[str, str] | None = None,
+    rules_path: str | Path | None = None,
+    threshold: float | None = None,
+    extras: bool = True,
+    encoding: str = "utf-8",
+    threads: int | None = None,
+    memory_limit: str | None = None,
+    progress: Progress | None = None,
+) -> MatchResult:
+    """Match an app CSV to a Clever snapshot and write the Matchmaker-format CSV ``out``.
+
+    Raises ``ValidationFailed`` (nothing written) when the app CSV is invalid, ``RulesError``
+    for a bad rules file, ``InvalidDataError`` for an unreadable Clever snapshot.
+    """
+    role = canonical_role(role)
+    if role not in USER_ROLES:
+        raise UsageError(f"--role {role} is not supported yet; use one of: {', '.join(USER_ROLES)}")
+    if threshold is not None and not 0 < threshold < 1:
+        raise UsageError(f"--threshold must be a probability between 0 and 1 (got {threshold})")
+    out = Path(out)
+    if not out.parent.exists():
+        raise UsageError(f"the folder of --out {out} does not exist; create it first")
+    say = progress or (lambda _stage: None)
+    seconds: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(stage: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        seconds[stage] = seconds.get(stage, 0.0) + now - clock
+        clock = now
+
+    rules = load_rules(role, rules_path)
+    say("validate")
+    report = validate_app(app_csv, role, id_column=id_column, overrides=overrides, encoding=encoding)
+    if not report.valid:
+        raise ValidationFailed(report)
+    table = report.table
+    assert table is not None and report.mapping is not None and report.csv.id_column is not None
+    lap("validate")
+
+    say("load")
+    clever_df = clever_io.load_role(clever_path, role)
+    app_raw = _app_frame(report)
+    lap("load")
+
+    say("normalise")
+    app_n = normalize_people(app_raw)
+    clever_n = normalize_people(_clever_frame(clever_df))
+    lap("normalise")
+
+    n_app, n_clever = table.n_records, clever_df.height
+    prior = rules.prior if rules.prior is not None else 1.0 / max(n_app, n_clever, 2)
+    with tempfile.TemporaryDirectory(prefix="matchengine-") as tmp:
+        con = duckdb.connect(":memory:", config={"temp_directory": str(Path(tmp) / "spill")})
+        try:
+            if threads:
+                con.execute(f"SET threads = {int(threads)}")
+            if memory_limit:
+                con.execute("SET memory_limit = ?", [memory_limit])
+            _register(con, "me_app", app_n)
+            _register(con, "me_clever", clever_n)
+            say("score")
+            min_weight = logit(_KEEP_PROBABILITY) - logit(prior)
+            pairs = score_pairs(con, "me_app", "me_clever", rules, min_weight=min_weight)
+            lap("score")
+            say("resolve")
+            resolution: Resolution = resolve(
+                pairs,
+                rules,
+                n_app,
+                n_clever,
+                _strong_ids(app_n, rules),
+                _strong_ids(clever_n, rules),
+                threshold=threshold,
+            )
+            lap("resolve")
+        finally:
+            con.close()
+
+    say("write")
+    app_ids = table.column(report.csv.id_column)
+    rows = write_results(
+        out, role, table.header, table.columns, app_ids, clever_df, resolution, extras=extras
+    )
+    lap("write")
+    return MatchResult(
+        out=str(out),
+        role=role,
+        rules=rules.path,
+        threshold=threshold if threshold is not None else rules.threshold,
+        prior=prior,
+        app_records=n_app,
+        clever_records=n_clever,
+        pairs_scored=pairs.count,
+        rows_written=rows,
+        counts=resolution.counts(),
+        mapping=dict(report.mapping.fields),
+        warnings=[p.render() for p in report.all_problems if p.severity == "warning"],
+        seconds=seconds,
+    )

@@ -1,0 +1,318 @@
+"""Scored pairs -> exactly one Matchmaker status per record.
+
+Conservative by design: a pair becomes a ``match`` only when its probability clears the
+threshold, some non-name evidence agrees, no veto applies, and neither record has an
+equally good rival.  Ties and within-side duplicates become the duplicate statuses
+(Matchmaker: "duplicate records will not be matched"), never a guess.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from matchengine import matchmaker as mm
+from matchengine.link import APP, CLEVER, ScoredPairs, level_labels, level_weights
+from matchengine.rules import Rules
+
+_EPS = 1e-9
+
+
+def logit(p: float) -> float:
+    return math.log2(p / (1.0 - p))
+
+
+def probability(log_odds: float) -> float:
+    if log_odds >= 0:
+        return 1.0 / (1.0 + 2.0 ** (-log_odds))
+    z = 2.0**log_odds
+    return z / (1.0 + z)
+
+
+@dataclass
+class Outcome:
+    """The decision for one record (app or Clever)."""
+
+    status: str
+    partner: int | None = None  # matched row on the other side
+    candidate: int | None = None  # best other-side row, for no-match and duplicate rows
+    duplicate_of: list[int] = field(default_factory=list)  # other rows of the same side
+    probability: float | None = None
+    weight: float | None = None  # log2 Bayes factor including the prior
+    evidence: str = ""
+
+
+@dataclass
+class Resolution:
+    app: list[Outcome]
+    clever: list[Outcome]
+    prior: float
+    pairs_scored: int
+    candidates: int
+
+    def counts(self) -> dict[str, int]:
+        out = {s: 0 for s in mm.STATUSES}
+        for o in self.app:
+            out[o.status] += 1
+        for o in self.clever:
+            if o.status != mm.MATCH:
+                out[o.status] += 1
+        return out
+
+
+class _UnionFind:
+    def __init__(self) -> None:
+        self.parent: dict[int, int] = {}
+
+    def find(self, x: int) -> int:
+        root = x
+        while self.parent.get(root, root) != root:
+            root = self.parent[root]
+        while self.parent.get(x, x) != root:
+            self.parent[x], x = root, self.parent[x]
+        return root
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            lo, hi = min(ra, rb), max(ra, rb)
+            self.parent[hi] = lo
+            self.parent.setdefault(lo, lo)
+
+    def groups(self) -> dict[int, list[int]]:
+        out: dict[int, list[int]] = defaultdict(list)
+        for x in list(self.parent):
+            out[self.find(x)].append(x)
+        return {k: sorted(v) for k, v in out.items() if len(v) > 1}
+
+
+def _level_index(rules: Rules) -> dict[str, dict[str, int]]:
+    """comparison -> level label -> gamma value."""
+    return {
+        c.name: {lv.label: len(c.levels) - 1 - i for i, lv in enumerate(c.levels)}
+        for c in rules.comparisons
+    }
+
+
+def _condition(ref: tuple[str, str], gamma_index: dict[str, dict[str, int]]) -> pl.Expr:
+    name, label = ref
+    col = pl.col(f"gamma_{name}")
+    if label:
+        return col == gamma_index[name][label]
+    return col > 0
+
+
+def _eligibility(rules: Rules) -> tuple[pl.Expr, pl.Expr]:
+    """(needs-one-of holds, vetoed) as expressions over gamma columns."""
+    gi = _level_index(rules)
+    needs: pl.Expr = pl.lit(True)
+    if rules.needs_one_of:
+        needs = pl.any_horizontal([pl.col(f"gamma_{n}") > 0 for n in rules.needs_one_of])
+    vetoed: pl.Expr = pl.lit(False)
+    for veto in rules.vetoes:
+        when = pl.any_horizontal([_condition(r, gi) for r in veto.when])
+        unless = (
+            pl.any_horizontal([_condition(r, gi) for r in veto.unless_any])
+            if veto.unless_any
+            else pl.lit(False)
+        )
+        vetoed = vetoed | (when & ~unless)
+    return needs, vetoed
+
+
+def evidence_text(rules: Rules, gammas: dict[str, int]) -> str:
+    labels = level_labels(rules)
+    parts = []
+    for c in rules.comparisons:
+        g = gammas.get(c.name, -1)
+        if g is None or g < 0:
+            continue
+        parts.append(f"{c.name}={labels[c.name][g]}")
+    return "; ".join(parts)
+
+
+def _veto_reason(rules: Rules, gammas: dict[str, int]) -> str | None:
+    gi = _level_index(rules)
+
+    def holds(ref: tuple[str, str]) -> bool:
+        g = gammas.get(ref[0], -1)
+        return g == gi[ref[0]][ref[1]] if ref[1] else g > 0
+
+    for veto in rules.vetoes:
+        if any(holds(r) for r in veto.when) and not any(holds(r) for r in veto.unless_any):
+            return veto.reason
+    if rules.needs_one_of and not any(gammas.get(n, -1) > 0 for n in rules.needs_one_of):
+        return "only names agree"
+    return None
+
+
+def strong_id_groups(values: dict[str, Sequence[str | None]]) -> list[tuple[int, int]]:
+    """Edges between rows that share a value of any strong identifier column."""
+    edges: list[tuple[int, int]] = []
+    for column in values.values():
+        first: dict[str, int] = {}
+        for i, v in enumerate(column):
+            if v is None:
+                continue
+            if v in first:
+                edges.append((first[v], i))
+            else:
+                first[v] = i
+    return edges
+
+
+def resolve(
+    pairs: ScoredPairs,
+    rules: Rules,
+    n_app: int,
+    n_clever: int,
+    app_strong: dict[str, Sequence[str | None]],
+    clever_strong: dict[str, Sequence[str | None]],
+    *,
+    threshold: float | None = None,
+) -> Resolution:
+    """Decide every record's status from the scored pairs."""
+    threshold = rules.threshold if threshold is None else threshold
+    prior = rules.prior if rules.prior is not None else 1.0 / max(n_app, n_clever, 2)
+    cross_shift = logit(prior)
+    gamma_cols = [f"gamma_{c.name}" for c in rules.comparisons]
+    needs, vetoed = _eligibility(rules)
+
+    df = pairs.con.execute(f"SELECT * FROM {pairs.table}").pl()
+    df = df.with_columns(eligible=needs & ~vetoed)
+
+    # --- within-side duplicates -----------------------------------------------------
+    groups: dict[str, dict[int, list[int]]] = {}
+    for side, n, strong in ((APP, n_app, app_strong), (CLEVER, n_clever, clever_strong)):
+        dup_shift = logit(min(0.5, rules.duplicate_rate / max(n, 2)))
+        dup_cut = logit(rules.duplicate_threshold) - dup_shift
+        within = df.filter(
+            (pl.col("side_l") == side)
+            & (pl.col("side_r") == side)
+            & pl.col("eligible")
+            & (pl.col("weight") >= dup_cut)
+        )
+        uf = _UnionFind()
+        for a, b in zip(within["id_l"].to_list(), within["id_r"].to_list(), strict=True):
+            uf.union(a, b)
+        for a, b in strong_id_groups(strong):
+            uf.union(a, b)
+        groups[side] = {m: g for g in uf.groups().values() for m in g}
+
+    cross = df.filter((pl.col("side_l") == APP) & (pl.col("side_r") == CLEVER)).sort(
+        ["weight", "id_l", "id_r"], descending=[True, False, False]
+    )
+    a_ids = cross["id_l"].to_list()
+    c_ids = cross["id_r"].to_list()
+    weights = cross["weight"].to_list()
+    eligible = cross["eligible"].to_list()
+    gamma_rows = cross.select(gamma_cols).rows()
+    names = [c.name for c in rules.comparisons]
+
+    def gammas_of(k: int) -> dict[str, int]:
+        return dict(zip(names, gamma_rows[k], strict=True))
+
+    # Best-scoring partner of each record (any scored pair): rows are sorted best first.
+    best_for_app: dict[int, int] = {}
+    best_for_clever: dict[int, int] = {}
+    for k, (a, c) in enumerate(zip(a_ids, c_ids, strict=True)):
+        best_for_app.setdefault(a, k)
+        best_for_clever.setdefault(c, k)
+
+    cut = logit(threshold) - cross_shift
+    cand = [
+        k
+        for k in range(len(a_ids))
+        if eligible[k]
+        and weights[k] >= cut - _EPS
+        and a_ids[k] not in groups[APP]
+        and c_ids[k] not in groups[CLEVER]
+    ]
+    by_app: dict[int, list[int]] = defaultdict(list)
+    by_clever: dict[int, list[int]] = defaultdict(list)
+    for k in cand:
+        by_app[a_ids[k]].append(k)
+        by_clever[c_ids[k]].append(k)
+
+    app_out = [Outcome(mm.APP_NO_MATCH) for _ in range(n_app)]
+    clever_out = [Outcome(mm.CLEVER_NO_MATCH) for _ in range(n_clever)]
+    done_app: set[int] = set()
+    done_clever: set[int] = set()
+    tie_app: dict[int, list[int]] = {}
+    tie_clever: dict[int, list[int]] = {}
+    margin = rules.tie_margin + 1e-6
+    tie_note: dict[tuple[str, int], str] = {}
+
+    for k in cand:
+        a, c, w = a_ids[k], c_ids[k], weights[k]
+        if a in done_app or c in done_clever:
+            continue
+        rivals_c = [
+            j for j in by_app[a] if j != k and c_ids[j] not in done_clever and weights[j] >= w - margin
+        ]
+        rivals_a = [
+            j for j in by_clever[c] if j != k and a_ids[j] not in done_app and weights[j] >= w - margin
+        ]
+        if not rivals_a and not rivals_c:
+            done_app.add(a)
+            done_clever.add(c)
+            prob = probability(w + cross_shift)
+            ev = evidence_text(rules, gammas_of(k))
+            app_out[a] = Outcome(mm.MATCH, partner=c, probability=prob, weight=w + cross_shift, evidence=ev)
+            clever_out[c] = Outcome(mm.MATCH, partner=a, probability=prob, weight=w + cross_shift, evidence=ev)
+            continue
+        if rivals_a:  # several app records equally good for one Clever record
+            members = sorted({a, *(a_ids[j] for j in rivals_a)})
+            for m in members:
+                tie_app[m] = members
+                done_app.add(m)
+                tie_note[(APP, m)] = f"tied with {len(members) - 1} other app record(s) for one Clever record"
+            done_clever.add(c)
+            tie_note[(CLEVER, c)] = f"{len(members)} app records tie for this record"
+        if rivals_c:  # several Clever records equally good for one app record
+            members = sorted({c, *(c_ids[j] for j in rivals_c)})
+            for m in members:
+                tie_clever[m] = members
+                done_clever.add(m)
+                tie_note[(CLEVER, m)] = f"tied with {len(members) - 1} other Clever record(s) for one app record"
+            done_app.add(a)
+            tie_note.setdefault((APP, a), f"{len(members)} Clever records tie for this record")
+
+    def finish(side: str, outs: list[Outcome], best: dict[int, int], dup_groups: dict[int, list[int]], ties: dict[int, list[int]]) -> None:
+        dup_status = mm.APP_DUPLICATE if side == APP else mm.CLEVER_DUPLICATE
+        for i, o in enumerate(outs):
+            if o.status == mm.MATCH:
+                continue
+            group = dup_groups.get(i) or ties.get(i)
+            if group:
+                o.status = dup_status
+                o.duplicate_of = [g for g in group if g != i]
+            k = best.get(i)
+            notes = []
+            if k is not None:
+                o.candidate = c_ids[k] if side == APP else a_ids[k]
+                o.weight = weights[k] + cross_shift
+                o.probability = probability(o.weight)
+                g = gammas_of(k)
+                o.evidence = evidence_text(rules, g)
+                reason = _veto_reason(rules, g)
+                if reason:
+                    notes.append(f"not matched: {reason}")
+            if i in dup_groups:
+                notes.append("duplicate within the " + ("app" if side == APP else "Clever") + " records")
+            note = tie_note.get((side, i))
+            if note:
+                notes.append(note)
+            if notes:
+                o.evidence = "; ".join([x for x in (o.evidence, *notes) if x])
+
+    finish(APP, app_out, best_for_app, groups[APP], tie_app)
+    finish(CLEVER, clever_out, best_for_clever, groups[CLEVER], tie_clever)
+    return Resolution(app_out, clever_out, prior, pairs.count, len(cand))
+
+
+__all__ = ["Outcome", "Resolution", "evidence_text", "level_weights", "probability", "resolve"]
