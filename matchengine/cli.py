@@ -21,6 +21,7 @@ from matchengine.errors import EXIT_INVALID_DATA, EXIT_RUNTIME, MatchengineError
 
 app = typer.Typer(
     add_completion=False,
+    pretty_exceptions_enable=False,
     no_args_is_help=True,
     help="Match an app's users to a district's Clever roster; write Clever Matchmaker-format CSV.",
 )
@@ -64,10 +65,12 @@ def _run(fn: Callable[[], T]) -> T:
         else:
             _err(f"error: {exc}")
         raise typer.Exit(exc.exit_code) from None
-    except (OSError, MemoryError) as exc:
+    except typer.Exit:
+        raise
+    except Exception as exc:  # the last resort: a runtime failure, exit 4, no traceback
         if _state["debug"]:
             traceback.print_exc(file=sys.stderr)
-        _err(f"error: {exc} (run again with --debug for details)")
+        _err(f"error: {type(exc).__name__}: {exc} (run again with --debug for the traceback)")
         raise typer.Exit(EXIT_RUNTIME) from None
 
 

@@ -194,7 +194,8 @@ def score_pairs(
     b = db.register(clever_table, dataset_display_name=CLEVER)
     # The prior only shifts every weight by the same amount; score with a neutral 0.5 so
     # Splink's match_weight is the pure sum of comparison weights.
-    linker = Linker([a, b], splink_settings(rules, 0.5))
+    # log_level=None: Splink must not configure logging; ours (stderr, WARNING) applies.
+    linker = Linker([a, b], splink_settings(rules, 0.5), log_level=None)
     predictions = linker.inference.predict(threshold_match_weight=min_weight)
     gammas = ",\n            ".join(_gamma_from_weight_sql(c) for c in rules.comparisons)
     name = "me_pairs"

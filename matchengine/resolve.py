@@ -17,7 +17,7 @@ import polars as pl
 
 from matchengine import matchmaker as mm
 from matchengine.link import APP, CLEVER, ScoredPairs, level_labels, level_weights
-from matchengine.rules import Rules
+from matchengine.rules import Rules, Veto
 
 _EPS = 1e-9
 
@@ -106,14 +106,14 @@ def _condition(ref: tuple[str, str], gamma_index: dict[str, dict[str, int]]) -> 
     return col > 0
 
 
-def _eligibility(rules: Rules) -> tuple[pl.Expr, pl.Expr]:
+def _eligibility(rules: Rules, vetoes: Sequence[Veto]) -> tuple[pl.Expr, pl.Expr]:
     """(needs-one-of holds, vetoed) as expressions over gamma columns."""
     gi = _level_index(rules)
     needs: pl.Expr = pl.lit(True)
     if rules.needs_one_of:
         needs = pl.any_horizontal([pl.col(f"gamma_{n}") > 0 for n in rules.needs_one_of])
     vetoed: pl.Expr = pl.lit(False)
-    for veto in rules.vetoes:
+    for veto in vetoes:
         when = pl.any_horizontal([_condition(r, gi) for r in veto.when])
         unless = (
             pl.any_horizontal([_condition(r, gi) for r in veto.unless_any])
@@ -180,10 +180,12 @@ def resolve(
     prior = rules.prior if rules.prior is not None else 1.0 / max(n_app, n_clever, 2)
     cross_shift = logit(prior)
     gamma_cols = [f"gamma_{c.name}" for c in rules.comparisons]
-    needs, vetoed = _eligibility(rules)
+    needs, vetoed = _eligibility(rules, rules.vetoes)
+    _, dup_vetoed = _eligibility(rules, rules.duplicate_vetoes)
 
-    df = pairs.con.execute(f"SELECT * FROM {pairs.table}").pl()
-    df = df.with_columns(eligible=needs & ~vetoed)
+    df = pl.from_arrow(pairs.con.sql(f"SELECT * FROM {pairs.table}").fetch_arrow_table())
+    assert isinstance(df, pl.DataFrame)
+    df = df.with_columns(eligible=needs & ~vetoed, dup_eligible=needs & ~vetoed & ~dup_vetoed)
 
     # --- within-side duplicates -----------------------------------------------------
     groups: dict[str, dict[int, list[int]]] = {}
@@ -193,7 +195,7 @@ def resolve(
         within = df.filter(
             (pl.col("side_l") == side)
             & (pl.col("side_r") == side)
-            & pl.col("eligible")
+            & pl.col("dup_eligible")
             & (pl.col("weight") >= dup_cut)
         )
         uf = _UnionFind()
@@ -282,7 +284,14 @@ def resolve(
             done_app.add(a)
             tie_note.setdefault((APP, a), f"{len(members)} Clever records tie for this record")
 
-    def finish(side: str, outs: list[Outcome], best: dict[int, int], dup_groups: dict[int, list[int]], ties: dict[int, list[int]]) -> None:
+    def finish(
+        side: str,
+        outs: list[Outcome],
+        others: list[Outcome],
+        best: dict[int, int],
+        dup_groups: dict[int, list[int]],
+        ties: dict[int, list[int]],
+    ) -> None:
         dup_status = mm.APP_DUPLICATE if side == APP else mm.CLEVER_DUPLICATE
         for i, o in enumerate(outs):
             if o.status == mm.MATCH:
@@ -302,6 +311,8 @@ def resolve(
                 reason = _veto_reason(rules, g)
                 if reason:
                     notes.append(f"not matched: {reason}")
+                elif others[o.candidate].status == mm.MATCH:
+                    notes.append("the candidate is matched to a better partner")
             if i in dup_groups:
                 notes.append("duplicate within the " + ("app" if side == APP else "Clever") + " records")
             note = tie_note.get((side, i))
@@ -310,8 +321,8 @@ def resolve(
             if notes:
                 o.evidence = "; ".join([x for x in (o.evidence, *notes) if x])
 
-    finish(APP, app_out, best_for_app, groups[APP], tie_app)
-    finish(CLEVER, clever_out, best_for_clever, groups[CLEVER], tie_clever)
+    finish(APP, app_out, clever_out, best_for_app, groups[APP], tie_app)
+    finish(CLEVER, clever_out, app_out, best_for_clever, groups[CLEVER], tie_clever)
     return Resolution(app_out, clever_out, prior, pairs.count, len(cand))
 
 

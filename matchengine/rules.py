@@ -114,6 +114,7 @@ class Rules:
     needs_one_of: tuple[str, ...]
     strong_ids: tuple[str, ...]
     vetoes: tuple[Veto, ...]
+    duplicate_vetoes: tuple[Veto, ...] = ()
     description: str = ""
 
     def comparison(self, name: str) -> Comparison:
@@ -222,6 +223,28 @@ def _parse_ref(ck: _Checker, ref: str, key: str, comparisons: dict[str, Comparis
     return (name, label)
 
 
+def _parse_vetoes(
+    ck: _Checker, raw: Any, key: str, comparisons: dict[str, Comparison]
+) -> tuple[Veto, ...]:
+    if not isinstance(raw, list):
+        ck.error(key, "must be an array of tables")
+        return ()
+    vetoes: list[Veto] = []
+    for i, rv in enumerate(raw):
+        k = f"{key}[{i}]"
+        if not isinstance(rv, dict):
+            ck.error(k, "must be a table")
+            continue
+        when = tuple(_parse_ref(ck, r, f"{k}.when", comparisons) for r in ck.strings(rv, "when", k))
+        unless = tuple(
+            _parse_ref(ck, r, f"{k}.unless_any", comparisons) for r in ck.strings(rv, "unless_any", k)
+        )
+        if not when:
+            ck.error(f"{k}.when", "must name at least one comparison=level")
+        vetoes.append(Veto(when, unless, str(rv.get("reason", "vetoed"))))
+    return tuple(vetoes)
+
+
 def parse_rules(data: dict[str, Any], path: str) -> Rules:
     """Check a parsed rules document whole; raise ``RulesError`` listing every problem."""
     ck = _Checker()
@@ -321,25 +344,14 @@ def parse_rules(data: dict[str, Any], path: str) -> Rules:
     for n in needs:
         if n not in comparisons:
             ck.error("match.needs_one_of", f"{n!r} names no comparison")
-    vetoes: list[Veto] = []
-    for i, rv in enumerate(match.get("vetoes", [])):
-        key = f"match.vetoes[{i}]"
-        if not isinstance(rv, dict):
-            ck.error(key, "must be a table")
-            continue
-        when = tuple(_parse_ref(ck, r, f"{key}.when", comparisons) for r in ck.strings(rv, "when", key))
-        unless = tuple(
-            _parse_ref(ck, r, f"{key}.unless_any", comparisons) for r in ck.strings(rv, "unless_any", key)
-        )
-        if not when:
-            ck.error(f"{key}.when", "must name at least one comparison=level")
-        vetoes.append(Veto(when, unless, str(rv.get("reason", "vetoed"))))
+    vetoes = _parse_vetoes(ck, match.get("vetoes", []), "match.vetoes", comparisons)
 
     dups = data.get("duplicates", {})
     if not isinstance(dups, dict):
         ck.error("duplicates", "must be a table")
         dups = {}
     strong = ck.strings(dups, "strong_ids", "duplicates")
+    dup_vetoes = _parse_vetoes(ck, dups.get("vetoes", []), "duplicates.vetoes", comparisons)
     for s in strong:
         ck.column(s, "duplicates.strong_ids")
 
@@ -360,7 +372,8 @@ def parse_rules(data: dict[str, Any], path: str) -> Rules:
         tie_margin=float(tie_margin),
         needs_one_of=needs,
         strong_ids=strong,
-        vetoes=tuple(vetoes),
+        vetoes=vetoes,
+        duplicate_vetoes=dup_vetoes,
         description=str(data.get("description", "")),
     )
 

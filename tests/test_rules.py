@@ -1,0 +1,75 @@
+"""Rules files: every problem reported at once, and a golden copy of the compiled settings."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from matchengine.errors import RulesError
+from matchengine.link import splink_settings
+from matchengine.rules import load_rules, parse_rules
+
+GOLDEN = Path(__file__).parent / "golden"
+ROLES = ("student", "teacher", "staff")
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_compiled_settings_match_golden(role: str) -> None:
+    """A rules change shows up here as a readable diff of the Splink settings."""
+    settings = splink_settings(load_rules(role), 0.001)
+    text = json.dumps(settings, indent=2, sort_keys=True) + "\n"
+    path = GOLDEN / f"settings_{role}.json"
+    if os.environ.get("MATCHENGINE_UPDATE_GOLDEN"):
+        path.write_text(text, encoding="utf-8")
+    assert path.read_text(encoding="utf-8") == text
+
+
+def test_every_problem_is_reported_with_its_key_path() -> None:
+    doc = {
+        "role": "student",
+        "model": {"threshold": 1.5, "duplicate_threshold": 0.99, "duplicate_rate": 0.01},
+        "comparisons": [
+            {
+                "name": "sis_id",
+                "levels": [
+                    {"label": "exact", "kind": "exact", "m": 0.9, "u": -1},
+                    {"label": "else", "kind": "nope", "m": 0.1, "u": 0.9},
+                ],
+            },
+            {"name": "dob", "column": "birthday", "levels": [{"label": "x", "kind": "exact", "m": 1, "u": 1}]},
+        ],
+        "blocking": [{"name": "b", "on": ["no_such_column"]}],
+        "match": {"needs_one_of": ["zzz"]},
+    }
+    with pytest.raises(RulesError) as err:
+        parse_rules(doc, "mine.toml")
+    text = "\n".join(err.value.problems)
+    for fragment in (
+        "comparisons[0].levels[0].u: must be between 0 and 1",
+        "comparisons[0].levels[1].kind: must be one of",
+        "comparisons[1].column: unknown column 'birthday'",
+        "comparisons[1].levels: needs at least two levels",
+        "blocking[0].on: unknown column 'no_such_column'",
+        "model.threshold: must be between 0 and 1",
+        "match.needs_one_of: 'zzz' names no comparison",
+    ):
+        assert fragment in text, fragment
+    assert err.value.exit_code == 3
+
+
+def test_role_mismatch_is_an_error(tmp_path: Path) -> None:
+    src = Path(__file__).parents[1] / "rules" / "teacher.toml"
+    copy = tmp_path / "mine.toml"
+    copy.write_text(src.read_text(encoding="utf-8"), encoding="utf-8")
+    with pytest.raises(RulesError, match="the file is for 'teacher'"):
+        load_rules("student", copy)
+
+
+def test_invalid_toml_is_a_rules_error(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text("role = ", encoding="utf-8")
+    with pytest.raises(RulesError, match="not valid TOML"):
+        load_rules("student", bad)
