@@ -29,11 +29,17 @@ app = typer.Typer(
 _state = {"debug": False}
 T = TypeVar("T")
 
-RoleOpt = Annotated[str, typer.Option("--role", "-r", help="student, teacher or staff (alias admin).")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object to stdout and nothing else.")]
+RoleOpt = Annotated[
+    str, typer.Option("--role", "-r", help="student, teacher or staff (alias admin).")
+]
+JsonOpt = Annotated[
+    bool, typer.Option("--json", help="Print one JSON object to stdout and nothing else.")
+]
 IdColOpt = Annotated[
     str | None,
-    typer.Option("--id-column", help="The app's internal id column (default: id, app_id, user_id, ...)."),
+    typer.Option(
+        "--id-column", help="The app's internal id column (default: id, app_id, user_id, ...)."
+    ),
 ]
 MapOpt = Annotated[
     list[str] | None,
@@ -116,7 +122,9 @@ def _main(
 @app.command()
 def validate(
     app_csv: Annotated[Path, typer.Argument(help="The app CSV to check.")],
-    role: Annotated[str | None, typer.Option("--role", "-r", help="Also check the role's fields.")] = None,
+    role: Annotated[
+        str | None, typer.Option("--role", "-r", help="Also check the role's fields.")
+    ] = None,
     id_column: IdColOpt = None,
     map_: MapOpt = None,
     encoding: EncodingOpt = "utf-8",
@@ -153,20 +161,27 @@ def validate(
 @app.command()
 def match(
     app_csv: Annotated[Path, typer.Argument(help="The app CSV to match.")],
-    clever: Annotated[Path, typer.Option("--clever", help="Clever snapshot: a folder or a users file.")],
+    clever: Annotated[
+        Path, typer.Option("--clever", help="Clever snapshot: a folder or a users file.")
+    ],
     role: RoleOpt,
     out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the Matchmaker CSV.")],
     id_column: IdColOpt = None,
     map_: MapOpt = None,
-    rules: Annotated[Path | None, typer.Option("--rules", help="A rules TOML file (default: bundled).")] = None,
+    rules: Annotated[
+        Path | None, typer.Option("--rules", help="A rules TOML file (default: bundled).")
+    ] = None,
     threshold: Annotated[
-        float | None, typer.Option("--threshold", help="Match probability needed (default: the rules').")
+        float | None,
+        typer.Option("--threshold", help="Match probability needed (default: the rules')."),
     ] = None,
     extras: Annotated[
         bool, typer.Option("--extras/--no-extras", help="Add match.* evidence columns.")
     ] = True,
     encoding: EncodingOpt = "utf-8",
-    threads: Annotated[int | None, typer.Option("--threads", help="DuckDB threads (default: all cores).")] = None,
+    threads: Annotated[
+        int | None, typer.Option("--threads", help="DuckDB threads (default: all cores).")
+    ] = None,
     memory_limit: Annotated[
         str | None, typer.Option("--memory-limit", help="DuckDB memory limit, e.g. 4GB.")
     ] = None,
@@ -232,13 +247,19 @@ def evaluate(
 @app.command()
 def generate(
     role: RoleOpt,
-    records: Annotated[int, typer.Option("--records", "-n", help="People of the role in the district.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write app.csv, clever/, expected.csv.")],
+    records: Annotated[
+        int, typer.Option("--records", "-n", help="People of the role in the district.")
+    ],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Folder to write app.csv, clever/, expected.csv.")
+    ],
     seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same files).")] = 1,
     ids: Annotated[
         bool, typer.Option("--ids/--no-ids", help="Include district ids in the app export.")
     ] = True,
-    noise: Annotated[float, typer.Option("--noise", help="Scale of the data-quality noise (1 = default).")] = 1.0,
+    noise: Annotated[
+        float, typer.Option("--noise", help="Scale of the data-quality noise (1 = default).")
+    ] = 1.0,
     as_json: JsonOpt = False,
 ) -> None:
     """Write a synthetic district with known truth (app.csv, clever/, expected.csv)."""

@@ -206,10 +206,10 @@ def map_headers(
     for h in headers:
         if h in taken or h == id_column:
             continue
-        f = _SYNONYM_INDEX.get(header_key(h))
-        if f is None or f in mapping or f not in wanted:
+        found = _SYNONYM_INDEX.get(header_key(h))
+        if found is None or found in mapping or found not in wanted:
             continue
-        mapping[f] = h
+        mapping[found] = h
         taken.add(h)
     ordered = {f: mapping[f] for f in (*wanted, *overrides) if f in mapping}
     unused = tuple(h for h in headers if h not in taken and h != id_column)

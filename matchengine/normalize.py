@@ -285,12 +285,16 @@ def school_keys(values: list[str] | None) -> list[str] | None:
 # Column-wise application.
 
 
-def map_unique(series: pl.Series, fn: Callable[[str | None], object], dtype: pl.DataType) -> pl.Series:
+def map_unique(
+    series: pl.Series, fn: Callable[[str | None], object], dtype: pl.DataType
+) -> pl.Series:
     """Apply ``fn`` once per distinct value of ``series`` and broadcast the results."""
     uniques = series.unique()
     mapped = pl.Series([fn(v) for v in uniques.to_list()], dtype=dtype)
     lookup = pl.DataFrame({"__k": uniques, "__v": mapped})
-    joined = pl.DataFrame({"__k": series}).join(lookup, on="__k", how="left", maintain_order="left", nulls_equal=True)
+    joined = pl.DataFrame({"__k": series}).join(
+        lookup, on="__k", how="left", maintain_order="left", nulls_equal=True
+    )
     return joined["__v"].alias(series.name)
 
 
@@ -353,11 +357,13 @@ def normalize_people(raw: pl.DataFrame) -> pl.DataFrame:
     )
     for f in ("sis_id", "student_number", "teacher_number", "staff_id", "state_id"):
         out[f] = map_unique(col(f), norm_id, pl.String())
-    ids = pl.DataFrame({k: out[k] for k in ("sis_id", "student_number", "teacher_number", "staff_id", "state_id")})
+    ids = pl.DataFrame(
+        {k: out[k] for k in ("sis_id", "student_number", "teacher_number", "staff_id", "state_id")}
+    )
     out["any_ids"] = ids.select(
         pl.concat_list(pl.all()).list.drop_nulls().list.unique(maintain_order=True)
     ).to_series()
-    out["any_ids"] = out["any_ids"].set(out["any_ids"].list.len() == 0, None)  # type: ignore[arg-type]
+    out["any_ids"] = out["any_ids"].set(out["any_ids"].list.len() == 0, None)
     email = map_unique(col("email"), norm_email, pl.String())
     out["email"] = email
     out["email_local"] = map_unique(email, email_local, pl.String())
@@ -374,6 +380,8 @@ def normalize_people(raw: pl.DataFrame) -> pl.DataFrame:
     if "_school_keys" in raw.columns:
         sk = [school_keys(v) for v in raw["_school_keys"].to_list()]
     else:
-        sk = map_unique(col("school"), lambda v: school_keys([v]) if v else None, pl.List(pl.String())).to_list()
+        sk = map_unique(
+            col("school"), lambda v: school_keys([v]) if v else None, pl.List(pl.String())
+        ).to_list()
     out["school_keys"] = pl.Series("school_keys", sk, dtype=pl.List(pl.String))
     return pl.DataFrame([s.alias(k) for k, s in out.items()])

@@ -32,7 +32,9 @@ def result_rows(
 ) -> Iterator[list[str]]:
     """Yield output rows (without the header) in Matchmaker order."""
     fields = mm.CLEVER_FIELDS[role]
-    clever_cols = [clever[f].to_list() if f in clever.columns else [""] * clever.height for f in fields]
+    clever_cols = [
+        clever[f].to_list() if f in clever.columns else [""] * clever.height for f in fields
+    ]
     clever_ids: list[str] = clever["id"].to_list()
     n_app = len(app_ids)
     empty_clever = [""] * len(fields)
@@ -88,7 +90,9 @@ def write_results(
 
     def counted() -> Iterator[list[str]]:
         nonlocal count
-        for row in result_rows(role, app_header, app_columns, app_ids, clever, resolution, extras=extras):
+        for row in result_rows(
+            role, app_header, app_columns, app_ids, clever, resolution, extras=extras
+        ):
             count += 1
             yield row
 

@@ -92,7 +92,11 @@ def _clever_frame(df: pl.DataFrame) -> pl.DataFrame:
 
 
 def _register(con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame) -> None:
-    arrow = frame.with_row_index("unique_id").with_columns(pl.col("unique_id").cast(pl.Int64)).to_arrow()
+    arrow = (
+        frame.with_row_index("unique_id")
+        .with_columns(pl.col("unique_id").cast(pl.Int64))
+        .to_arrow()
+    )
     con.register(f"{name}_arrow", arrow)
     con.execute(f"CREATE TABLE {name} AS SELECT * FROM {name}_arrow")
     con.unregister(f"{name}_arrow")
@@ -143,7 +147,9 @@ def match(
 
     rules = load_rules(role, rules_path)
     say("validate")
-    report = validate_app(app_csv, role, id_column=id_column, overrides=overrides, encoding=encoding)
+    report = validate_app(
+        app_csv, role, id_column=id_column, overrides=overrides, encoding=encoding
+    )
     if not report.valid:
         raise ValidationFailed(report)
     table = report.table

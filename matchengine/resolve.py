@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -124,6 +124,13 @@ def _eligibility(rules: Rules, vetoes: Sequence[Veto]) -> tuple[pl.Expr, pl.Expr
     return needs, vetoed
 
 
+def _conflict(rules: Rules) -> pl.Expr:
+    """A name conflict: any veto's trigger holds (whatever its exceptions say)."""
+    gi = _level_index(rules)
+    triggers = [_condition(r, gi) for v in (*rules.vetoes, *rules.duplicate_vetoes) for r in v.when]
+    return pl.any_horizontal(triggers) if triggers else pl.lit(False)
+
+
 def evidence_text(rules: Rules, gammas: dict[str, int]) -> str:
     labels = level_labels(rules)
     parts = []
@@ -150,7 +157,7 @@ def _veto_reason(rules: Rules, gammas: dict[str, int]) -> str | None:
     return None
 
 
-def strong_id_groups(values: dict[str, Sequence[str | None]]) -> list[tuple[int, int]]:
+def strong_id_groups(values: Mapping[str, Sequence[str | None]]) -> list[tuple[int, int]]:
     """Edges between rows that share a value of any strong identifier column."""
     edges: list[tuple[int, int]] = []
     for column in values.values():
@@ -170,8 +177,8 @@ def resolve(
     rules: Rules,
     n_app: int,
     n_clever: int,
-    app_strong: dict[str, Sequence[str | None]],
-    clever_strong: dict[str, Sequence[str | None]],
+    app_strong: Mapping[str, Sequence[str | None]],
+    clever_strong: Mapping[str, Sequence[str | None]],
     *,
     threshold: float | None = None,
 ) -> Resolution:
@@ -188,21 +195,27 @@ def resolve(
     df = df.with_columns(eligible=needs & ~vetoed, dup_eligible=needs & ~vetoed & ~dup_vetoed)
 
     # --- within-side duplicates -----------------------------------------------------
+    # Two records of one side are one person when their linkage clears the duplicate
+    # threshold, or when they share a strong identifier *and* were scored without a
+    # name conflict (dense SIS ids plus a typo make strangers share an id).
+    conflict = _conflict(rules)
     groups: dict[str, dict[int, list[int]]] = {}
     for side, n, strong in ((APP, n_app, app_strong), (CLEVER, n_clever, clever_strong)):
         dup_shift = logit(min(0.5, rules.duplicate_rate / max(n, 2)))
         dup_cut = logit(rules.duplicate_threshold) - dup_shift
-        within = df.filter(
-            (pl.col("side_l") == side)
-            & (pl.col("side_r") == side)
-            & pl.col("dup_eligible")
-            & (pl.col("weight") >= dup_cut)
-        )
+        same_side = df.filter((pl.col("side_l") == side) & (pl.col("side_r") == side))
+        linked = same_side.filter(pl.col("dup_eligible") & (pl.col("weight") >= dup_cut))
         uf = _UnionFind()
-        for a, b in zip(within["id_l"].to_list(), within["id_r"].to_list(), strict=True):
+        for a, b in zip(linked["id_l"].to_list(), linked["id_r"].to_list(), strict=True):
             uf.union(a, b)
+        agreeable = same_side.filter(~conflict)
+        scored_ok = {
+            (min(a, b), max(a, b))
+            for a, b in zip(agreeable["id_l"].to_list(), agreeable["id_r"].to_list(), strict=True)
+        }
         for a, b in strong_id_groups(strong):
-            uf.union(a, b)
+            if (min(a, b), max(a, b)) in scored_ok:
+                uf.union(a, b)
         groups[side] = {m: g for g in uf.groups().values() for m in g}
 
     cross = df.filter((pl.col("side_l") == APP) & (pl.col("side_r") == CLEVER)).sort(
@@ -254,25 +267,35 @@ def resolve(
         if a in done_app or c in done_clever:
             continue
         rivals_c = [
-            j for j in by_app[a] if j != k and c_ids[j] not in done_clever and weights[j] >= w - margin
+            j
+            for j in by_app[a]
+            if j != k and c_ids[j] not in done_clever and weights[j] >= w - margin
         ]
         rivals_a = [
-            j for j in by_clever[c] if j != k and a_ids[j] not in done_app and weights[j] >= w - margin
+            j
+            for j in by_clever[c]
+            if j != k and a_ids[j] not in done_app and weights[j] >= w - margin
         ]
         if not rivals_a and not rivals_c:
             done_app.add(a)
             done_clever.add(c)
             prob = probability(w + cross_shift)
             ev = evidence_text(rules, gammas_of(k))
-            app_out[a] = Outcome(mm.MATCH, partner=c, probability=prob, weight=w + cross_shift, evidence=ev)
-            clever_out[c] = Outcome(mm.MATCH, partner=a, probability=prob, weight=w + cross_shift, evidence=ev)
+            app_out[a] = Outcome(
+                mm.MATCH, partner=c, probability=prob, weight=w + cross_shift, evidence=ev
+            )
+            clever_out[c] = Outcome(
+                mm.MATCH, partner=a, probability=prob, weight=w + cross_shift, evidence=ev
+            )
             continue
         if rivals_a:  # several app records equally good for one Clever record
             members = sorted({a, *(a_ids[j] for j in rivals_a)})
             for m in members:
                 tie_app[m] = members
                 done_app.add(m)
-                tie_note[(APP, m)] = f"tied with {len(members) - 1} other app record(s) for one Clever record"
+                tie_note[(APP, m)] = (
+                    f"tied with {len(members) - 1} other app record(s) for one Clever record"
+                )
             done_clever.add(c)
             tie_note[(CLEVER, c)] = f"{len(members)} app records tie for this record"
         if rivals_c:  # several Clever records equally good for one app record
@@ -280,7 +303,9 @@ def resolve(
             for m in members:
                 tie_clever[m] = members
                 done_clever.add(m)
-                tie_note[(CLEVER, m)] = f"tied with {len(members) - 1} other Clever record(s) for one app record"
+                tie_note[(CLEVER, m)] = (
+                    f"tied with {len(members) - 1} other Clever record(s) for one app record"
+                )
             done_app.add(a)
             tie_note.setdefault((APP, a), f"{len(members)} Clever records tie for this record")
 
@@ -314,7 +339,9 @@ def resolve(
                 elif others[o.candidate].status == mm.MATCH:
                     notes.append("the candidate is matched to a better partner")
             if i in dup_groups:
-                notes.append("duplicate within the " + ("app" if side == APP else "Clever") + " records")
+                notes.append(
+                    "duplicate within the " + ("app" if side == APP else "Clever") + " records"
+                )
             note = tie_note.get((side, i))
             if note:
                 notes.append(note)

@@ -11,11 +11,12 @@ The compilation to Splink settings lives in ``link`` (the only module that impor
 from __future__ import annotations
 
 import math
-import tomllib
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
+
+import tomllib
 
 from matchengine.errors import RulesError
 
@@ -133,7 +134,9 @@ class _Checker:
     def error(self, key: str, message: str) -> None:
         self.problems.append(f"{key}: {message}")
 
-    def prob(self, table: dict[str, Any], field: str, key: str, *, allow_zero: bool = False) -> float:
+    def prob(
+        self, table: dict[str, Any], field: str, key: str, *, allow_zero: bool = False
+    ) -> float:
         value = table.get(field)
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             self.error(f"{key}.{field}", "must be a number between 0 and 1")
@@ -196,7 +199,17 @@ def _parse_level(ck: _Checker, raw: Any, key: str, column: str) -> Level:
     sql = raw.get("sql")
     if kind == "sql" and (not isinstance(sql, str) or "l." not in sql or "r." not in sql):
         ck.error(f"{key}.sql", "must be an SQL condition naming l.<column> and r.<column>")
-    unknown = set(raw) - {"label", "kind", "m", "u", "column", "threshold", "distance", "with", "sql"}
+    unknown = set(raw) - {
+        "label",
+        "kind",
+        "m",
+        "u",
+        "column",
+        "threshold",
+        "distance",
+        "with",
+        "sql",
+    }
     if unknown:
         ck.error(key, f"unknown key(s): {', '.join(sorted(unknown))}")
     return Level(
@@ -212,7 +225,9 @@ def _parse_level(ck: _Checker, raw: Any, key: str, column: str) -> Level:
     )
 
 
-def _parse_ref(ck: _Checker, ref: str, key: str, comparisons: dict[str, Comparison]) -> tuple[str, str]:
+def _parse_ref(
+    ck: _Checker, ref: str, key: str, comparisons: dict[str, Comparison]
+) -> tuple[str, str]:
     name, _, label = ref.partition("=")
     comp = comparisons.get(name)
     if comp is None:
@@ -237,7 +252,8 @@ def _parse_vetoes(
             continue
         when = tuple(_parse_ref(ck, r, f"{k}.when", comparisons) for r in ck.strings(rv, "when", k))
         unless = tuple(
-            _parse_ref(ck, r, f"{k}.unless_any", comparisons) for r in ck.strings(rv, "unless_any", k)
+            _parse_ref(ck, r, f"{k}.unless_any", comparisons)
+            for r in ck.strings(rv, "unless_any", k)
         )
         if not when:
             ck.error(f"{k}.when", "must name at least one comparison=level")
@@ -315,7 +331,10 @@ def parse_rules(data: dict[str, Any], path: str) -> Rules:
             ):
                 ck.error(f"{key}.swap", "must be a list of two column names")
             else:
-                swap = (ck.column(swap_raw[0], f"{key}.swap"), ck.column(swap_raw[1], f"{key}.swap"))
+                swap = (
+                    ck.column(swap_raw[0], f"{key}.swap"),
+                    ck.column(swap_raw[1], f"{key}.swap"),
+                )
         if not on and swap is None:
             ck.error(key, "needs 'on' (columns that must be equal) or 'swap'")
         blocking.append(BlockingRule(str(rb.get("name", f"rule{i}")), on, swap))
@@ -355,7 +374,15 @@ def parse_rules(data: dict[str, Any], path: str) -> Rules:
     for s in strong:
         ck.column(s, "duplicates.strong_ids")
 
-    unknown = set(data) - {"role", "description", "comparisons", "blocking", "model", "match", "duplicates"}
+    unknown = set(data) - {
+        "role",
+        "description",
+        "comparisons",
+        "blocking",
+        "model",
+        "match",
+        "duplicates",
+    }
     if unknown:
         ck.error("(top level)", f"unknown key(s): {', '.join(sorted(unknown))}")
     if ck.problems:
@@ -399,5 +426,7 @@ def load_rules(role: str, path: str | Path | None = None) -> Rules:
         raise RulesError(shown, [f"not valid TOML: {exc}"]) from exc
     rules = parse_rules(data, shown)
     if rules.role != role:
-        raise RulesError(shown, [f"role: the file is for {rules.role!r}, but the run is for {role!r}"])
+        raise RulesError(
+            shown, [f"role: the file is for {rules.role!r}, but the run is for {role!r}"]
+        )
     return rules

@@ -20,7 +20,16 @@ from matchengine.problems import Problem
 # Fields that can carry a match beyond names, per role (a run with none of them can only
 # compare names, which never makes a match).
 _SUPPORTING = {
-    "student": ("sis_id", "student_number", "state_id", "dob", "email", "username", "grade", "school"),
+    "student": (
+        "sis_id",
+        "student_number",
+        "state_id",
+        "dob",
+        "email",
+        "username",
+        "grade",
+        "school",
+    ),
     "teacher": ("email", "sis_id", "teacher_number", "state_id", "username", "school", "title"),
     "staff": ("email", "staff_id", "username", "title", "department", "school"),
 }

@@ -25,7 +25,15 @@ def invoke(*args: str) -> tuple[int, str, str]:
 def test_match_fixture_writes_output_and_json(tmp_path: Path) -> None:
     out = tmp_path / "out.csv"
     code, stdout, stderr = invoke(
-        "match", FIXTURE / "app.csv", "--clever", FIXTURE / "clever", "--role", "student", "--out", out, "--json"
+        "match",
+        FIXTURE / "app.csv",
+        "--clever",
+        FIXTURE / "clever",
+        "--role",
+        "student",
+        "--out",
+        out,
+        "--json",
     )
     assert code == 0, stderr
     report = json.loads(stdout)  # stdout holds one JSON object and nothing else
@@ -36,7 +44,14 @@ def test_match_fixture_writes_output_and_json(tmp_path: Path) -> None:
 
 def test_match_prints_mapping_and_counts(tmp_path: Path) -> None:
     code, stdout, _ = invoke(
-        "match", FIXTURE / "app.csv", "--clever", FIXTURE / "clever", "-r", "student", "-o", tmp_path / "o.csv"
+        "match",
+        FIXTURE / "app.csv",
+        "--clever",
+        FIXTURE / "clever",
+        "-r",
+        "student",
+        "-o",
+        tmp_path / "o.csv",
     )
     assert code == 0
     assert "mapping: " in stdout and "first_name <- 'First Name'" in stdout
@@ -60,9 +75,11 @@ def test_validate_good_file_exits_0() -> None:
         ("cp1252.csv", "invalid-utf8"),
     ],
 )
-def test_bad_input_exit_1_with_file_line_and_column(tmp_path: Path, name: str, code_name: str) -> None:
+def test_bad_input_exit_1_with_file_line_and_column(
+    tmp_path: Path, name: str, code_name: str
+) -> None:
     out = tmp_path / "out.csv"
-    code, stdout, stderr = invoke(
+    code, _, stderr = invoke(
         "match", CSV_DATA / name, "--clever", FIXTURE / "clever", "--role", "student", "--out", out
     )
     assert code == 1
@@ -83,8 +100,14 @@ def test_cp1252_file_is_accepted_with_encoding(tmp_path: Path) -> None:
 
 def test_malformed_clever_json_exit_1(tmp_path: Path) -> None:
     code, _, stderr = invoke(
-        "match", FIXTURE / "app.csv", "--clever", Path(__file__).parent / "data" / "clever" / "bad_ndjson",
-        "--role", "student", "--out", tmp_path / "o.csv",
+        "match",
+        FIXTURE / "app.csv",
+        "--clever",
+        Path(__file__).parent / "data" / "clever" / "bad_ndjson",
+        "--role",
+        "student",
+        "--out",
+        tmp_path / "o.csv",
     )
     assert code == 1
     assert "line 3" in stderr and "Traceback" not in stderr
@@ -95,8 +118,16 @@ def test_bad_rules_exit_3(tmp_path: Path) -> None:
     rules = tmp_path / "r.toml"
     rules.write_text('role = "student"\n[model]\nthreshold = 2\n', encoding="utf-8")
     code, _, stderr = invoke(
-        "match", FIXTURE / "app.csv", "--clever", FIXTURE / "clever", "--role", "student",
-        "--out", tmp_path / "o.csv", "--rules", rules,
+        "match",
+        FIXTURE / "app.csv",
+        "--clever",
+        FIXTURE / "clever",
+        "--role",
+        "student",
+        "--out",
+        tmp_path / "o.csv",
+        "--rules",
+        rules,
     )
     assert code == 3
     assert "model.threshold" in stderr and "comparisons" in stderr
@@ -104,16 +135,38 @@ def test_bad_rules_exit_3(tmp_path: Path) -> None:
 
 def test_usage_errors_exit_2(tmp_path: Path) -> None:
     code, _, stderr = invoke(
-        "match", FIXTURE / "app.csv", "--clever", FIXTURE / "clever", "--role", "wizard", "--out", tmp_path / "o.csv"
+        "match",
+        FIXTURE / "app.csv",
+        "--clever",
+        FIXTURE / "clever",
+        "--role",
+        "wizard",
+        "--out",
+        tmp_path / "o.csv",
     )
     assert code == 2 and "unknown role" in stderr
     code, _, stderr = invoke(
-        "match", FIXTURE / "app.csv", "--clever", tmp_path / "nowhere", "--role", "student", "--out", tmp_path / "o.csv"
+        "match",
+        FIXTURE / "app.csv",
+        "--clever",
+        tmp_path / "nowhere",
+        "--role",
+        "student",
+        "--out",
+        tmp_path / "o.csv",
     )
     assert code == 2
     code, _, stderr = invoke(
-        "match", FIXTURE / "app.csv", "--clever", FIXTURE / "clever", "--role", "student",
-        "--out", tmp_path / "o.csv", "--map", "nonsense",
+        "match",
+        FIXTURE / "app.csv",
+        "--clever",
+        FIXTURE / "clever",
+        "--role",
+        "student",
+        "--out",
+        tmp_path / "o.csv",
+        "--map",
+        "nonsense",
     )
     assert code == 2 and "FIELD=HEADER" in stderr
     code, _, _ = invoke("match")  # Typer's own usage error

@@ -81,8 +81,17 @@ def test_swap_day_month() -> None:
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("Kindergarten", "K"), ("KG", "K"), ("0", "K"), ("01", "1"), ("1st", "1"), ("Grade 3", "3"),
-     ("12", "12"), ("Pre-K", "PK"), ("TK", "TK")],
+    [
+        ("Kindergarten", "K"),
+        ("KG", "K"),
+        ("0", "K"),
+        ("01", "1"),
+        ("1st", "1"),
+        ("Grade 3", "3"),
+        ("12", "12"),
+        ("Pre-K", "PK"),
+        ("TK", "TK"),
+    ],
 )
 def test_norm_grade(raw: str, expected: str) -> None:
     assert norm_grade(raw) == expected
@@ -105,8 +114,15 @@ def test_school_name_variants(a: str, b: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("a", "b"), [("bob", "robert"), ("lupe", "guadalupe"), ("pepe", "jose"), ("paco", "francisco"),
-                 ("chuy", "jesus"), ("liz", "elizabeth")]
+    ("a", "b"),
+    [
+        ("bob", "robert"),
+        ("lupe", "guadalupe"),
+        ("pepe", "jose"),
+        ("paco", "francisco"),
+        ("chuy", "jesus"),
+        ("liz", "elizabeth"),
+    ],
 )
 def test_nickname_groups_overlap(a: str, b: str) -> None:
     assert set(name_forms(a)) & set(name_forms(b))

@@ -22,18 +22,27 @@ def scenarios(draw: st.DrawFn) -> tuple[int, int, list[tuple[str, int, str, int,
     n_app = draw(st.integers(1, 8))
     n_clever = draw(st.integers(1, 8))
     pair = st.one_of(
-        st.tuples(st.just(APP), st.integers(0, n_app - 1), st.just(CLEVER), st.integers(0, n_clever - 1)),
+        st.tuples(
+            st.just(APP), st.integers(0, n_app - 1), st.just(CLEVER), st.integers(0, n_clever - 1)
+        ),
         st.tuples(st.just(APP), st.integers(0, n_app - 1), st.just(APP), st.integers(0, n_app - 1)),
         st.tuples(
-            st.just(CLEVER), st.integers(0, n_clever - 1), st.just(CLEVER), st.integers(0, n_clever - 1)
+            st.just(CLEVER),
+            st.integers(0, n_clever - 1),
+            st.just(CLEVER),
+            st.integers(0, n_clever - 1),
         ),
     )
     # A few gamma patterns, reused, so that ties happen often.
     patterns = draw(
         st.lists(
-            st.lists(st.integers(-1, 7), min_size=len(NAMES), max_size=len(NAMES)), min_size=1, max_size=3
+            st.lists(st.integers(-1, 7), min_size=len(NAMES), max_size=len(NAMES)),
+            min_size=1,
+            max_size=3,
         )
     )
+    if draw(st.booleans()):  # perfect agreement on every field, so strong-id duplicates occur
+        patterns.append([len(WEIGHTS[n]) - 1 for n in NAMES])
     rows = []
     seen = set()
     for sl, il, sr, ir in draw(st.lists(pair, max_size=25)):
@@ -49,7 +58,13 @@ def scenarios(draw: st.DrawFn) -> tuple[int, int, list[tuple[str, int, str, int,
 
 def _pairs(rows: list[tuple[str, int, str, int, list[int]]]) -> ScoredPairs:
     con = duckdb.connect()
-    data: dict[str, list[object]] = {"side_l": [], "id_l": [], "side_r": [], "id_r": [], "weight": []}
+    data: dict[str, list[object]] = {
+        "side_l": [],
+        "id_l": [],
+        "side_r": [],
+        "id_r": [],
+        "weight": [],
+    }
     for n in NAMES:
         data[f"gamma_{n}"] = []
     for sl, il, sr, ir, gam in rows:
@@ -60,7 +75,13 @@ def _pairs(rows: list[tuple[str, int, str, int, list[int]]]) -> ScoredPairs:
         data["weight"].append(sum(WEIGHTS[n][g] for n, g in zip(NAMES, gam, strict=True) if g >= 0))
         for n, g in zip(NAMES, gam, strict=True):
             data[f"gamma_{n}"].append(g)
-    schema = {"side_l": pl.String, "id_l": pl.Int64, "side_r": pl.String, "id_r": pl.Int64, "weight": pl.Float64}
+    schema = {
+        "side_l": pl.String,
+        "id_l": pl.Int64,
+        "side_r": pl.String,
+        "id_r": pl.Int64,
+        "weight": pl.Float64,
+    }
     schema.update({f"gamma_{n}": pl.Int8 for n in NAMES})
     frame = pl.DataFrame(data, schema=schema)
     con.register("pairs_arrow", frame.to_arrow())
@@ -85,16 +106,21 @@ def test_resolution_invariants(scenario: tuple[int, int, list], strong: list[int
             assert o.partner is not None
             assert res.clever[o.partner].status == mm.MATCH and res.clever[o.partner].partner == i
         if o.status == mm.APP_DUPLICATE:
-            assert o.duplicate_of and all(res.app[d].status == mm.APP_DUPLICATE for d in o.duplicate_of)
+            assert o.duplicate_of and all(
+                res.app[d].status == mm.APP_DUPLICATE for d in o.duplicate_of
+            )
     for c, o in enumerate(res.clever):
         if o.status == mm.MATCH:
             assert o.partner is not None and res.app[o.partner].partner == c
         if o.status == mm.CLEVER_DUPLICATE:
-            assert o.duplicate_of and all(res.clever[d].status == mm.CLEVER_DUPLICATE for d in o.duplicate_of)
-    # Records sharing a strong id are duplicates, never matched.
+            assert o.duplicate_of and all(
+                res.clever[d].status == mm.CLEVER_DUPLICATE for d in o.duplicate_of
+            )
+    # Records sharing a strong id, scored as agreeing on every field, are duplicates.
     values = app_strong["sis_id"]
-    for i, v in enumerate(values):
-        if v is not None and values.count(v) > 1:
-            assert res.app[i].status == mm.APP_DUPLICATE
+    top = [len(WEIGHTS[n]) - 1 for n in NAMES]
+    for sl, il, sr, ir, gam in rows:
+        if sl == sr == APP and values[il] is not None and values[il] == values[ir] and gam == top:
+            assert res.app[il].status == res.app[ir].status == mm.APP_DUPLICATE
     counts = res.counts()
     assert counts[mm.MATCH] + counts[mm.APP_NO_MATCH] + counts[mm.APP_DUPLICATE] == n_app

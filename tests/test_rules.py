@@ -39,7 +39,11 @@ def test_every_problem_is_reported_with_its_key_path() -> None:
                     {"label": "else", "kind": "nope", "m": 0.1, "u": 0.9},
                 ],
             },
-            {"name": "dob", "column": "birthday", "levels": [{"label": "x", "kind": "exact", "m": 1, "u": 1}]},
+            {
+                "name": "dob",
+                "column": "birthday",
+                "levels": [{"label": "x", "kind": "exact", "m": 1, "u": 1}],
+            },
         ],
         "blocking": [{"name": "b", "on": ["no_such_column"]}],
         "match": {"needs_one_of": ["zzz"]},
