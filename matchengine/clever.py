@@ -23,12 +23,10 @@ matching start with ``_``.
 
 from __future__ import annotations
 
-import gc
 import json
 import os
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -38,6 +36,7 @@ import polars as pl
 from matchengine.errors import InvalidDataError, UsageError
 from matchengine.fields import canonical_role
 from matchengine.matchmaker import CLEVER_FIELDS
+from matchengine.perf import gc_paused
 
 PathArg = str | os.PathLike[str]
 
@@ -115,7 +114,7 @@ def load_role(path: PathArg, role: str) -> pl.DataFrame:
     user_files = snapshot.files(USER_KINDS)
     if not user_files:
         raise InvalidDataError(snapshot.no_users_message())
-    with _gc_paused():
+    with gc_paused():
         schools = _school_index(_load_objects(snapshot.files(("schools",))))
         records = _load_users(user_files, _HOLDER_ROLES[role])
         return _role_frame(role, records, schools)
@@ -169,22 +168,6 @@ def load_districts(path: PathArg) -> pl.DataFrame:
 
 
 # --------------------------------------------------------------------------- files
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while millions of acyclic objects are built.
-
-    Each full collection walks every live object, so with the collector on, loading a large
-    snapshot takes about twice as long.  Nothing built here forms a reference cycle.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 class _Snapshot:

@@ -262,6 +262,23 @@ def resolve(
     margin = rules.tie_margin + 1e-6
     tie_note: dict[tuple[str, int], str] = {}
 
+    def tie(
+        side: str,
+        members: list[int],
+        ties: dict[int, list[int]],
+        done: set[int],
+        contested: tuple[str, int],
+    ) -> None:
+        other = "Clever" if side == APP else "app"
+        own = "app" if side == APP else "Clever"
+        for m in members:
+            ties[m] = members
+            done.add(m)
+            tie_note[(side, m)] = (
+                f"tied with {len(members) - 1} other {own} record(s) for one {other} record"
+            )
+        tie_note.setdefault(contested, f"{len(members)} {own} records tie for this record")
+
     for k in cand:
         a, c, w = a_ids[k], c_ids[k], weights[k]
         if a in done_app or c in done_clever:
@@ -288,26 +305,20 @@ def resolve(
                 mm.MATCH, partner=a, probability=prob, weight=w + cross_shift, evidence=ev
             )
             continue
-        if rivals_a:  # several app records equally good for one Clever record
-            members = sorted({a, *(a_ids[j] for j in rivals_a)})
-            for m in members:
-                tie_app[m] = members
-                done_app.add(m)
-                tie_note[(APP, m)] = (
-                    f"tied with {len(members) - 1} other app record(s) for one Clever record"
-                )
+        # Rivals within the margin: the tied records are one person listed twice on their
+        # side (a duplicate group); the record they compete for stays unmatched.
+        if rivals_a:
+            tie(APP, sorted({a, *(a_ids[j] for j in rivals_a)}), tie_app, done_app, (CLEVER, c))
             done_clever.add(c)
-            tie_note[(CLEVER, c)] = f"{len(members)} app records tie for this record"
-        if rivals_c:  # several Clever records equally good for one app record
-            members = sorted({c, *(c_ids[j] for j in rivals_c)})
-            for m in members:
-                tie_clever[m] = members
-                done_clever.add(m)
-                tie_note[(CLEVER, m)] = (
-                    f"tied with {len(members) - 1} other Clever record(s) for one app record"
-                )
+        if rivals_c:
+            tie(
+                CLEVER,
+                sorted({c, *(c_ids[j] for j in rivals_c)}),
+                tie_clever,
+                done_clever,
+                (APP, a),
+            )
             done_app.add(a)
-            tie_note.setdefault((APP, a), f"{len(members)} Clever records tie for this record")
 
     def finish(
         side: str,

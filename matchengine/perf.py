@@ -1,0 +1,24 @@
+"""Small helpers for the hot loops that build millions of Python objects."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while large acyclic structures are built.
+
+    Each full collection walks every live object, so building millions of lists or dicts
+    with the collector on triggers it again and again for nothing; readers that create no
+    reference cycles run about twice as fast with it paused.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
