@@ -24,6 +24,9 @@ log = logging.getLogger(__name__)
 
 APP = "app"
 CLEVER = "clever"
+# A term-frequency-adjusted agreement never counts for more than a value seen once in
+# ten thousand records: one-off spellings are as likely typos as rare names.
+TF_MINIMUM_U = 0.0001
 
 
 def level_sql(level: Level, column: str) -> str:
@@ -38,6 +41,12 @@ def level_sql(level: Level, column: str) -> str:
         return f"jaro_winkler_similarity(l.{c}, r.{c}) >= {level.threshold}"
     if k == "damerau_levenshtein":
         return f"damerau_levenshtein(l.{c}, r.{c}) <= {int(level.distance or 0)}"
+    if k == "excel_truncated":
+        # Excel keeps 15 significant digits: 123456789012345678 becomes 123456789012345000.
+        return (
+            f"(length(l.{c}) >= 16 AND length(r.{c}) = length(l.{c}) "
+            f"AND substr(l.{c}, 1, 15) = substr(r.{c}, 1, 15))"
+        )
     if k == "date_swap":
         return f"(l.{c}_swap = r.{c} OR l.{c} = r.{c}_swap)"
     if k == "date_parts":
@@ -48,7 +57,8 @@ def level_sql(level: Level, column: str) -> str:
         return f"({terms}) >= 2"
     if k == "swap":
         w = level.with_column
-        return f"(l.{c} = r.{w} OR l.{w} = r.{c})"
+        joiner = "AND" if level.both else "OR"
+        return f"(l.{c} = r.{w} {joiner} l.{w} = r.{c})"
     if k == "initial":
         return (
             f"((length(l.{c}) = 1 AND l.{c} = substr(r.{c}, 1, 1)) OR "
@@ -80,14 +90,17 @@ def comparison_settings(comp: Comparison) -> dict[str, Any]:
         }
     ]
     for lv in comp.levels:
-        levels.append(
-            {
-                "sql_condition": to_splink_columns(level_sql(lv, comp.column)),
-                "label_for_charts": lv.label,
-                "m_probability": lv.m,
-                "u_probability": lv.u,
-            }
-        )
+        level: dict[str, Any] = {
+            "sql_condition": to_splink_columns(level_sql(lv, comp.column)),
+            "label_for_charts": lv.label,
+            "m_probability": lv.m,
+            "u_probability": lv.u,
+        }
+        if lv.tf:
+            level["tf_adjustment_column"] = lv.column or comp.column
+            level["tf_adjustment_weight"] = 1.0
+            level["tf_minimum_u_value"] = TF_MINIMUM_U
+        levels.append(level)
     return {
         "output_column_name": comp.name,
         "comparison_description": comp.description or comp.name,
@@ -160,6 +173,31 @@ def _gamma_from_weight_sql(comp: Comparison) -> str:
     return f"CAST(CASE {whens} ELSE -1 END AS TINYINT) AS gamma_{comp.name}"
 
 
+def _tf_floors(rules: Rules) -> dict[str, float]:
+    """comparison -> the most a term-frequency adjustment may lower its exact level.
+
+    A common value lowers an exact agreement's weight, but never below the comparison's
+    best partial agreement: "Garcia" = "Garcia" must still beat "Garcia" ~ "Garza".
+    """
+    floors: dict[str, float] = {}
+    for comp in rules.comparisons:
+        tf_levels = [lv for lv in comp.levels if lv.tf]
+        if not tf_levels:
+            continue
+        top = max(math.log2(lv.m / lv.u) for lv in tf_levels)
+        others = [math.log2(lv.m / lv.u) for lv in comp.levels if not lv.tf and lv.kind != "else"]
+        floors[comp.name] = min(0.0, max(others, default=top) - top)
+    return floors
+
+
+def _weight_sql(rules: Rules) -> str:
+    terms = ["match_weight"]
+    for name, floor in _tf_floors(rules).items():
+        col = f"mw_tf_adj_{name}"
+        terms.append(f"(greatest({col}, {floor!r}) - {col})")
+    return " + ".join(terms)
+
+
 @dataclass
 class ScoredPairs:
     """Scored candidate pairs in a DuckDB table ``table`` on ``con``.
@@ -213,7 +251,7 @@ def score_pairs(
                  THEN source_dataset_l ELSE source_dataset_r END AS side_r,
             CASE WHEN source_dataset_l = '{CLEVER}' AND source_dataset_r = '{APP}'
                  THEN unique_id_l ELSE unique_id_r END AS id_r,
-            match_weight AS weight,
+            {_weight_sql(rules)} AS weight,
             {gammas}
         FROM p
         """

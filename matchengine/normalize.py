@@ -171,14 +171,44 @@ def parse_date(value: str | None) -> date | None:
     return None
 
 
+_PARTIAL_PATTERNS = (
+    (re.compile(r"^(\d{4})$"), "y"),
+    (re.compile(r"^(\d{1,2})/(\d{4})$"), "my"),
+    (re.compile(r"^(\d{4})-(\d{1,2})$"), "ym"),
+)
+
+
+def partial_date(value: str) -> str | None:
+    """``2010`` -> ``2010``; ``3/2010`` and ``2010-03`` -> ``2010-03`` (else None)."""
+    text = value.strip()
+    for pattern, order in _PARTIAL_PATTERNS:
+        m = pattern.match(text)
+        if not m:
+            continue
+        if order == "y":
+            year, month = int(m.group(1)), None
+        elif order == "my":
+            month, year = int(m.group(1)), int(m.group(2))
+        else:
+            year, month = int(m.group(1)), int(m.group(2))
+        if not 1900 <= year <= 2100 or (month is not None and not 1 <= month <= 12):
+            return None
+        return f"{year:04d}" if month is None else f"{year:04d}-{month:02d}"
+    return None
+
+
+@lru_cache(maxsize=200_000)
 def norm_date(value: str | None) -> str | None:
+    """ISO ``YYYY-MM-DD``; a partial date keeps what it has (``YYYY-MM`` or ``YYYY``)."""
     d = parse_date(value)
-    return d.isoformat() if d else None
+    if d:
+        return d.isoformat()
+    return partial_date(value) if value else None
 
 
 def swap_day_month(iso: str | None) -> str | None:
     """``2010-03-04`` -> ``2010-04-03`` (None when the swap is not a date or changes nothing)."""
-    if not iso:
+    if not iso or len(iso) != 10:
         return None
     y, m, d = int(iso[:4]), int(iso[5:7]), int(iso[8:10])
     if m == d:

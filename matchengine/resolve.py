@@ -124,6 +124,20 @@ def _eligibility(rules: Rules, vetoes: Sequence[Veto]) -> tuple[pl.Expr, pl.Expr
     return needs, vetoed
 
 
+def _dup_weight(rules: Rules) -> pl.Expr:
+    """The weight of a within-side pair, not penalised for disagreeing on reissued fields.
+
+    A record loaded twice usually gets new ids (a new SIS id mints a new Clever id), so for
+    two records of one side, disagreement on those fields is no evidence against them
+    being one person; agreement still counts.
+    """
+    weights = level_weights(rules)
+    expr = pl.col("weight")
+    for name in rules.duplicate_ignore_disagreement:
+        expr = expr - pl.when(pl.col(f"gamma_{name}") == 0).then(weights[name][0]).otherwise(0.0)
+    return expr
+
+
 def _conflict(rules: Rules) -> pl.Expr:
     """A name conflict: any veto's trigger holds (whatever its exceptions say)."""
     gi = _level_index(rules)
@@ -204,7 +218,7 @@ def resolve(
         dup_shift = logit(min(0.5, rules.duplicate_rate / max(n, 2)))
         dup_cut = logit(rules.duplicate_threshold) - dup_shift
         same_side = df.filter((pl.col("side_l") == side) & (pl.col("side_r") == side))
-        linked = same_side.filter(pl.col("dup_eligible") & (pl.col("weight") >= dup_cut))
+        linked = same_side.filter(pl.col("dup_eligible") & (_dup_weight(rules) >= dup_cut))
         uf = _UnionFind()
         for a, b in zip(linked["id_l"].to_list(), linked["id_r"].to_list(), strict=True):
             uf.union(a, b)

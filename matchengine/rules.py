@@ -26,6 +26,7 @@ LEVEL_KINDS = {
     "overlap": (),
     "jaro_winkler": ("threshold",),
     "damerau_levenshtein": ("distance",),
+    "excel_truncated": (),
     "date_swap": (),
     "date_parts": (),
     "swap": ("with",),
@@ -63,6 +64,40 @@ COLUMNS = {
     "title": "text",
     "department": "text",
     "school_keys": "list",
+    # Schools, districts and sections (see orgs/normalize.py).
+    "name": "text",
+    "name_core": "text",
+    "name_key": "text",
+    "name_number": "text",
+    "name_tokens": "list",
+    "school_type": "text",
+    "nces_id": "text",
+    "mdr_number": "text",
+    "school_number": "text",
+    "address": "text",
+    "address_key": "text",
+    "city": "text",
+    "state": "text",
+    "zip": "text",
+    "phone": "text",
+    "grade_span": "text",
+    "domains": "list",
+    "domain": "text",
+    "school_names": "list",
+    "school_id": "text",
+    "teacher_id": "text",
+    "teacher_ids": "list",
+    "section_number": "text",
+    "period": "text",
+    "course_name": "text",
+    "course_number": "text",
+    "term": "text",
+    "subject": "text",
+    "students": "list",
+    "students_n": "number",
+    "students_mh1": "text",
+    "students_mh2": "text",
+    "students_mh3": "text",
 }
 
 
@@ -77,6 +112,8 @@ class Level:
     distance: float | None = None
     with_column: str | None = None
     sql: str | None = None
+    tf: bool = False  # term-frequency adjustment: agreeing on a rare value counts more
+    both: bool = False  # swap levels: both directions must hold (a full transposition)
 
 
 @dataclass(frozen=True)
@@ -116,6 +153,7 @@ class Rules:
     strong_ids: tuple[str, ...]
     vetoes: tuple[Veto, ...]
     duplicate_vetoes: tuple[Veto, ...] = ()
+    duplicate_ignore_disagreement: tuple[str, ...] = ()
     description: str = ""
 
     def comparison(self, name: str) -> Comparison:
@@ -199,17 +237,18 @@ def _parse_level(ck: _Checker, raw: Any, key: str, column: str) -> Level:
     sql = raw.get("sql")
     if kind == "sql" and (not isinstance(sql, str) or "l." not in sql or "r." not in sql):
         ck.error(f"{key}.sql", "must be an SQL condition naming l.<column> and r.<column>")
-    unknown = set(raw) - {
-        "label",
-        "kind",
-        "m",
-        "u",
-        "column",
-        "threshold",
-        "distance",
-        "with",
-        "sql",
-    }
+    tf = raw.get("tf", False)
+    if not isinstance(tf, bool):
+        ck.error(f"{key}.tf", "must be true or false")
+        tf = False
+    elif tf and kind != "exact":
+        ck.error(f"{key}.tf", "term-frequency adjustment applies to 'exact' levels only")
+    both = raw.get("both", False)
+    if not isinstance(both, bool) or (both and kind != "swap"):
+        ck.error(f"{key}.both", "must be true or false, and only on kind 'swap'")
+        both = False
+    known = {"label", "kind", "m", "u", "column", "threshold", "distance", "with", "sql", "tf", "both"}
+    unknown = set(raw) - known
     if unknown:
         ck.error(key, f"unknown key(s): {', '.join(sorted(unknown))}")
     return Level(
@@ -222,6 +261,8 @@ def _parse_level(ck: _Checker, raw: Any, key: str, column: str) -> Level:
         distance=float(distance) if isinstance(distance, (int, float)) else None,
         with_column=str(with_column) if with_column is not None else None,
         sql=sql if isinstance(sql, str) else None,
+        tf=bool(tf),
+        both=bool(both),
     )
 
 
@@ -371,6 +412,10 @@ def parse_rules(data: dict[str, Any], path: str) -> Rules:
         dups = {}
     strong = ck.strings(dups, "strong_ids", "duplicates")
     dup_vetoes = _parse_vetoes(ck, dups.get("vetoes", []), "duplicates.vetoes", comparisons)
+    dup_ignore = ck.strings(dups, "ignore_disagreement", "duplicates")
+    for name in dup_ignore:
+        if name not in comparisons:
+            ck.error("duplicates.ignore_disagreement", f"{name!r} names no comparison")
     for s in strong:
         ck.column(s, "duplicates.strong_ids")
 
@@ -401,6 +446,7 @@ def parse_rules(data: dict[str, Any], path: str) -> Rules:
         strong_ids=strong,
         vetoes=vetoes,
         duplicate_vetoes=dup_vetoes,
+        duplicate_ignore_disagreement=dup_ignore,
         description=str(data.get("description", "")),
     )
 

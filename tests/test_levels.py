@@ -1,0 +1,206 @@
+"""Literal value pairs for each comparison level: which level does a pair land on?
+
+The levels' SQL (as compiled from rules/student.toml) runs on DuckDB over one app record
+and one Clever record, normalised exactly as in a run.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+
+from matchengine import matchmaker as mm
+from matchengine.csvfile import read_table, write_table
+from matchengine.link import level_sql
+from matchengine.normalize import normalize_people
+from matchengine.pipeline import match
+from matchengine.rules import load_rules
+
+RULES = load_rules("student")
+
+
+def level_of(comparison: str, app: dict[str, str], clever: dict[str, str]) -> str:
+    comp = RULES.comparison(comparison)
+    con = duckdb.connect()
+    for name, rec in (("l", app), ("r", clever)):
+        frame = normalize_people(pl.DataFrame({k: [v] for k, v in rec.items()}))
+        con.register(f"{name}_arrow", frame.to_arrow())
+        con.execute(f"CREATE TABLE {name}_t AS SELECT * FROM {name}_arrow")
+    whens = " ".join(
+        f"WHEN {level_sql(lv, comp.column)} THEN '{lv.label}'"
+        for lv in comp.levels
+        if lv.kind != "else"
+    )
+    sql = (
+        f"SELECT CASE WHEN l.{comp.column} IS NULL OR r.{comp.column} IS NULL THEN 'null' "
+        f"{whens} ELSE 'else' END FROM l_t AS l, r_t AS r"
+    )
+    return str(con.execute(sql).fetchall()[0][0])
+
+
+@pytest.mark.parametrize(
+    ("app", "clever", "label"),
+    [
+        ("Bob", "Robert", "nickname"),
+        ("Lupe", "Guadalupe", "nickname"),
+        ("Pepe", "José", "nickname"),
+        ("Paco", "Francisco", "nickname"),
+        ("Chuy", "Jesús", "nickname"),
+        ("Maddy", "Madison", "nickname"),
+        ("JOSE", "José", "exact"),
+        ("Mary Ann", "Mary", "preferred_or_part"),
+        ("Jon", "John", "nickname"),
+        ("Xavierr", "Xavier", "jw0.92"),
+        ("J", "John", "initial"),
+        ("William", "Robert", "else"),
+    ],
+)
+def test_first_name_levels(app: str, clever: str, label: str) -> None:
+    assert level_of("first_name", {"first_name": app}, {"first_name": clever}) == label
+
+
+def test_preferred_name_counts_as_a_first_name() -> None:
+    got = level_of(
+        "first_name",
+        {"first_name": "Kate"},
+        {"first_name": "Catherine", "preferred_first_name": "Kate"},
+    )
+    assert got == "preferred_or_part"
+
+
+def test_middle_name_used_as_first_name() -> None:
+    got = level_of(
+        "first_name", {"first_name": "James"}, {"first_name": "Robert", "middle_name": "James"}
+    )
+    assert got == "middle_swapped"
+
+
+def test_first_and_last_transposed() -> None:
+    app = {"first_name": "Lee", "last_name": "Ann"}
+    clever = {"first_name": "Ann", "last_name": "Lee"}
+    assert level_of("first_name", app, clever) == "first_last_swapped"
+    assert level_of("last_name", app, clever) == "first_last_swapped"
+
+
+def test_one_shared_name_is_not_a_transposition() -> None:
+    app = {"first_name": "Thomas", "last_name": "Bradley"}
+    clever = {"first_name": "Sophia", "last_name": "Thomas"}
+    assert level_of("first_name", app, clever) == "else"
+
+
+@pytest.mark.parametrize(
+    ("app", "clever", "label"),
+    [
+        ("García", "Garcia Lopez", "compound_part"),
+        ("Smith-Jones", "Jones", "compound_part"),
+        ("O'Brien", "OBRIEN", "exact"),
+        ("Thomson", "Thompson", "jw0.92"),
+        ("Smyth", "Smith", "phonetic"),
+        ("Nguyen", "Garcia", "else"),
+    ],
+)
+def test_last_name_levels(app: str, clever: str, label: str) -> None:
+    assert level_of("last_name", {"last_name": app}, {"last_name": clever}) == label
+
+
+@pytest.mark.parametrize(
+    ("app", "clever", "label"),
+    [
+        ("12345", "0012345", "exact"),  # Excel stripped the leading zeros
+        ("12345.0", "0012345", "exact"),
+        ("1.2345E+07", "12345000", "exact"),
+        ("123456789012345000", "123456789012345678", "excel_15_digits"),
+        ("0012354", "0012345", "typo"),  # two digits transposed
+        ("0012346", "0012345", "typo"),
+        ("0099999", "0012345", "else"),
+    ],
+)
+def test_sis_id_levels(app: str, clever: str, label: str) -> None:
+    assert level_of("sis_id", {"sis_id": app}, {"sis_id": clever}) == label
+
+
+def test_app_id_matching_another_clever_id_field() -> None:
+    got = level_of("sis_id", {"sis_id": "778899"}, {"sis_id": "S-1", "student_number": "778899"})
+    assert got == "other_id"
+
+
+@pytest.mark.parametrize(
+    ("app", "clever", "label"),
+    [
+        ("2011-03-14", "3/14/2011", "exact"),
+        ("14/03/2011", "3/14/2011", "exact"),  # a day above 12 cannot be a month
+        ("4/3/2011", "3/4/2011", "day_month_swapped"),
+        ("3/15/2011", "3/14/2011", "one_part_differs"),  # off by one day
+        ("3/14/2012", "3/14/2011", "one_part_differs"),  # year typo
+        ("3/2011", "3/14/2011", "partial_agrees"),
+        ("7/1/2009", "3/14/2011", "else"),
+    ],
+)
+def test_dob_levels(app: str, clever: str, label: str) -> None:
+    assert level_of("dob", {"dob": app}, {"dob": clever}) == label
+
+
+def _district(
+    tmp_path: Path, app_rows: list[list[str]], clever_people: list[dict[str, str]]
+) -> Path:
+    header = ["id", "First Name", "Last Name", "DOB", "Grade", "School"]
+    write_table(tmp_path / "app.csv", header, app_rows)
+    snap = tmp_path / "clever"
+    snap.mkdir()
+    with (snap / "users.ndjson").open("w", encoding="utf-8") as fh:
+        for i, p in enumerate(clever_people):
+            user = {
+                "id": f"{i + 1:024x}",
+                "name": {"first": p["first"], "last": p["last"]},
+                "roles": {
+                    "student": {"sis_id": p["sis"], "dob": p["dob"], "grade": "3", "school": "s1"}
+                },
+            }
+            fh.write(json.dumps(user) + "\n")
+    out = tmp_path / "out.csv"
+    match(tmp_path / "app.csv", snap, "student", out)
+    return out
+
+
+def _statuses(out: Path) -> dict[str, tuple[str, str]]:
+    t = read_table(out)
+    return {
+        (a or c): (c, s)
+        for a, c, s in zip(
+            t.column("app.id"), t.column("clever.id"), t.column(mm.RESULT_COLUMN), strict=True
+        )
+    }
+
+
+TWINS = [
+    {"first": "Jayden", "last": "Brown", "dob": "5/5/2013", "sis": "101"},
+    {"first": "Jaylen", "last": "Brown", "dob": "5/5/2013", "sis": "102"},
+]
+
+
+def test_twins_each_find_their_own_record(tmp_path: Path) -> None:
+    rows = [
+        ["a1", "Jaylen", "Brown", "2013-05-05", "3", "s1"],
+        ["a2", "Jayden", "Brown", "2013-05-05", "3", "s1"],
+    ]
+    got = _statuses(_district(tmp_path, rows, TWINS))
+    assert got["a1"] == (f"{2:024x}", mm.MATCH)
+    assert got["a2"] == (f"{1:024x}", mm.MATCH)
+
+
+def test_twin_does_not_take_the_other_twins_record(tmp_path: Path) -> None:
+    # Only Maya is in the app; only her twin Zoe is in Clever: they must not be matched.
+    rows = [["a1", "Maya", "Brown", "2013-05-05", "3", "s1"]]
+    people = [{"first": "Zoe", "last": "Brown", "dob": "5/5/2013", "sis": "101"}]
+    got = _statuses(_district(tmp_path, rows, people))
+    assert got["a1"][1] == mm.APP_NO_MATCH
+
+
+def test_clever_twins_are_not_duplicates(tmp_path: Path) -> None:
+    rows = [["a1", "Ann", "Lee", "2010-01-01", "3", "s1"]]
+    got = _statuses(_district(tmp_path, rows, TWINS))
+    assert {got[f"{1:024x}"][1], got[f"{2:024x}"][1]} == {mm.CLEVER_NO_MATCH}
