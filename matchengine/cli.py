@@ -281,6 +281,124 @@ def generate(
         )
 
 
+@app.command()
+def pull(
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Folder for the snapshot (created if missing).")
+    ],
+    token: Annotated[
+        str | None,
+        typer.Option(
+            "--token",
+            envvar="CLEVER_TOKEN",
+            show_default=False,
+            help="The district-app bearer token (or set CLEVER_TOKEN). Never printed.",
+        ),
+    ] = None,
+    client_id: Annotated[
+        str | None,
+        typer.Option(
+            "--client-id",
+            envvar="CLEVER_CLIENT_ID",
+            show_default=False,
+            help="The app's Clever client id, to look the district's token up (or CLEVER_CLIENT_ID).",
+        ),
+    ] = None,
+    client_secret: Annotated[
+        str | None,
+        typer.Option(
+            "--client-secret",
+            envvar="CLEVER_CLIENT_SECRET",
+            show_default=False,
+            help="The app's Clever client secret (or CLEVER_CLIENT_SECRET). Never printed.",
+        ),
+    ] = None,
+    district: Annotated[
+        str | None,
+        typer.Option("--district", help="The district's Clever id (needed with --client-id)."),
+    ] = None,
+    role: Annotated[
+        str | None,
+        typer.Option(
+            "--role",
+            help="Only users holding this Clever role (student, teacher, staff, district_admin, contact).",
+        ),
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", help="Records per page, 1 to 10000.")] = 1000,
+    resume: Annotated[
+        bool,
+        typer.Option("--resume", help="Continue an interrupted pull in --out from its last page."),
+    ] = False,
+    api_base: Annotated[
+        str, typer.Option("--api-base", help="Clever API base URL.")
+    ] = "https://api.clever.com",
+    auth_base: Annotated[
+        str, typer.Option("--auth-base", help="Clever OAuth base URL (token lookup).")
+    ] = "https://clever.com",
+    retries: Annotated[
+        int, typer.Option("--retries", help="Retries per request on 429, 5xx and network errors.")
+    ] = 5,
+    as_json: JsonOpt = False,
+) -> None:
+    """Fetch a district snapshot (districts, schools, users, sections) from the Clever API.
+
+    Exit 2 when the credentials are missing, rejected or do not reach the district's data;
+    exit 4 when the API stays unreachable or failing after the retries (then use --resume).
+    """
+    from matchengine.pull import pull as run_pull
+
+    live = sys.stderr.isatty()
+
+    def show(resource: str, records: int) -> None:
+        if live:
+            sys.stderr.write(f"\rpulling {resource:<9} {records:>12,} record(s)")
+            sys.stderr.flush()
+
+    try:
+        result = _run(
+            lambda: run_pull(
+                out,
+                token=token,
+                client_id=client_id,
+                client_secret=client_secret,
+                district=district,
+                api_base=api_base,
+                auth_base=auth_base,
+                limit=limit,
+                role=role,
+                resume=resume,
+                progress=show,
+                max_retries=retries,
+            )
+        )
+    finally:
+        if live:
+            sys.stderr.write("\r" + " " * 48 + "\r")
+            sys.stderr.flush()
+    for w in result.warnings:
+        _err(f"warning: {w}")
+    if as_json:
+        _print_json(result.to_dict())
+        return
+    name = f" ({result.district_name})" if result.district_name else ""
+    counts = ", ".join(f"{resource}: {n}" for resource, n in result.counts.items())
+    typer.echo(f"district {result.district}{name}: {counts}")
+    typer.echo(
+        f"wrote {result.out_dir} ({result.requests} request(s), {result.retries} retry(ies), "
+        f"{result.seconds:.1f}s{', resumed' if result.resumed else ''})"
+    )
+
+
+ReviewRulesOpt = Annotated[
+    Path | None,
+    typer.Option("--rules", help="The rules file the output was made with (default: bundled)."),
+]
+ReviewRoleOpt = Annotated[
+    str | None,
+    typer.Option("--role", "-r", help="The output's role (default: told by its clever.* columns)."),
+]
+
+
 def main() -> None:
     app(prog_name="matchengine")
 

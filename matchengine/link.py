@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import duckdb
@@ -261,3 +261,78 @@ def score_pairs(
     count = int(rows[0][0])
     log.debug("scored %d candidate pairs", count)
     return ScoredPairs(con, name, count)
+
+
+@dataclass
+class UEstimate:
+    """The outcome of re-estimating u from random pairs (for the run report)."""
+
+    rules: Rules
+    pairs: int
+    changed: dict[str, list[float]]  # comparison -> new u per level (rules order)
+    kept: list[str]  # comparisons whose estimate was unusable (levels would collide)
+
+
+def estimate_u(
+    con: duckdb.DuckDBPyConnection, app_table: str, clever_table: str, rules: Rules
+) -> UEstimate:
+    """Re-estimate every level's u from random app x Clever pairs of this run's data.
+
+    u is the chance that two *different* people agree at a level; random pairs are nearly
+    all different people.  The sample is deterministic (seeded hash order).  Each estimate
+    is the posterior mean of a Beta prior worth ``prior_strength`` pairs centred on the
+    rules' u, so levels seen rarely in the sample stay close to the rules' judgement.
+    """
+    cfg = rules.estimate_u
+    n_app = int(con.execute(f"SELECT count(*) FROM {app_table}").fetchall()[0][0])
+    n_clever = int(con.execute(f"SELECT count(*) FROM {clever_table}").fetchall()[0][0])
+    side = max(1, int(math.sqrt(cfg.sample_pairs)))
+    k_app = min(n_app, max(side, cfg.sample_pairs // max(1, min(n_clever, side))))
+    k_clever = min(n_clever, max(1, cfg.sample_pairs // max(1, k_app)))
+    cases = []
+    for comp in rules.comparisons:
+        whens = " ".join(
+            f"WHEN {level_sql(lv, comp.column)} THEN {i}"
+            for i, lv in enumerate(comp.levels)
+            if lv.kind != "else"
+        )
+        null = f"l.{comp.column} IS NULL OR r.{comp.column} IS NULL"
+        cases.append(
+            f"CASE WHEN {null} THEN -1 {whens} ELSE {len(comp.levels) - 1} END AS g_{comp.name}"
+        )
+    sample = f"""
+        WITH l AS (SELECT * FROM {app_table} ORDER BY hash(unique_id, {cfg.seed}) LIMIT {k_app}),
+             r AS (SELECT * FROM {clever_table} ORDER BY hash(unique_id, {cfg.seed} + 1) LIMIT {k_clever})
+        SELECT {", ".join(cases)} FROM l CROSS JOIN r
+    """
+    con.execute(f"CREATE OR REPLACE TEMP TABLE me_u_sample AS {sample}")
+    changed: dict[str, list[float]] = {}
+    kept: list[str] = []
+    new_comparisons = []
+    for comp in rules.comparisons:
+        rows = con.execute(
+            f"SELECT g_{comp.name}, count(*) FROM me_u_sample WHERE g_{comp.name} >= 0 GROUP BY 1"
+        ).fetchall()
+        counts = {int(g): int(c) for g, c in rows}
+        total = sum(counts.values())
+        a = cfg.prior_strength
+        us = [(counts.get(i, 0) + a * lv.u) / (total + a) for i, lv in enumerate(comp.levels)]
+        weights = [round(math.log2(lv.m / u), 9) if u > 0 else None for lv, u in zip(comp.levels, us, strict=True)]
+        if None in weights or len(set(weights)) != len(weights) or 0.0 in weights:
+            kept.append(comp.name)
+            new_comparisons.append(comp)
+            continue
+        changed[comp.name] = us
+        levels = tuple(replace(lv, u=u) for lv, u in zip(comp.levels, us, strict=True))
+        new_comparisons.append(replace(comp, levels=levels))
+    con.execute("DROP TABLE IF EXISTS me_u_sample")
+    pairs = k_app * k_clever
+    log.debug("estimated u from %d random pairs; kept the rules' u for %s", pairs, kept)
+    return UEstimate(replace(rules, comparisons=tuple(new_comparisons)), pairs, changed, kept)
+
+
+def wants_u_estimate(rules: Rules, n_app: int, n_clever: int) -> bool:
+    cfg = rules.estimate_u
+    if cfg.mode == "never":
+        return False
+    return cfg.mode == "always" or min(n_app, n_clever) >= cfg.min_records

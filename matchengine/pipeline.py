@@ -16,7 +16,7 @@ import polars as pl
 from matchengine import clever as clever_io
 from matchengine.errors import InvalidDataError, UsageError
 from matchengine.fields import canonical_role
-from matchengine.link import score_pairs
+from matchengine.link import estimate_u, score_pairs, wants_u_estimate
 from matchengine.normalize import normalize_people
 from matchengine.output import write_results
 from matchengine.resolve import Resolution, logit, resolve
@@ -58,6 +58,7 @@ class MatchResult:
     mapping: dict[str, str]
     warnings: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
+    u_sample_pairs: int = 0  # random pairs u was re-estimated from (0: the rules' u)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -74,6 +75,7 @@ class MatchResult:
             "mapping": self.mapping,
             "warnings": self.warnings,
             "seconds": {k: round(v, 3) for k, v in self.seconds.items()},
+            "u_sample_pairs": self.u_sample_pairs,
         }
 
 
@@ -177,6 +179,12 @@ def match(
                 con.execute("SET memory_limit = ?", [memory_limit])
             _register(con, "me_app", app_n)
             _register(con, "me_clever", clever_n)
+            u_pairs = 0
+            if wants_u_estimate(rules, n_app, n_clever):
+                say("estimate u")
+                estimate = estimate_u(con, "me_app", "me_clever", rules)
+                rules, u_pairs = estimate.rules, estimate.pairs
+                lap("estimate u")
             say("score")
             min_weight = logit(_KEEP_PROBABILITY) - logit(prior)
             pairs = score_pairs(con, "me_app", "me_clever", rules, min_weight=min_weight)
@@ -215,4 +223,5 @@ def match(
         mapping=dict(report.mapping.fields),
         warnings=[p.render() for p in report.all_problems if p.severity == "warning"],
         seconds=seconds,
+        u_sample_pairs=u_pairs,
     )

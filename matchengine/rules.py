@@ -11,7 +11,7 @@ The compilation to Splink settings lives in ``link`` (the only module that impor
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -139,6 +139,17 @@ class Veto:
 
 
 @dataclass(frozen=True)
+class UEstimation:
+    """When and how to re-estimate u probabilities from random pairs of the run's data."""
+
+    mode: str = "auto"  # "auto": when both sides have min_records; "always"; "never"
+    min_records: int = 2000
+    sample_pairs: int = 1_000_000
+    prior_strength: float = 1000.0  # pseudo-pairs of the rules' u mixed into the estimate
+    seed: int = 42
+
+
+@dataclass(frozen=True)
 class Rules:
     role: str
     path: str
@@ -154,6 +165,7 @@ class Rules:
     vetoes: tuple[Veto, ...]
     duplicate_vetoes: tuple[Veto, ...] = ()
     duplicate_ignore_disagreement: tuple[str, ...] = ()
+    estimate_u: UEstimation = field(default_factory=lambda: UEstimation())
     description: str = ""
 
     def comparison(self, name: str) -> Comparison:
@@ -396,6 +408,28 @@ def parse_rules(data: dict[str, Any], path: str) -> Rules:
         ck.error("model.tie_margin", "must be a number of bits >= 0")
         tie_margin = 0.0
 
+    est = model.get("estimate_u", {})
+    u_est = UEstimation()
+    if not isinstance(est, dict):
+        ck.error("model.estimate_u", "must be a table")
+    else:
+        mode = est.get("mode", "auto")
+        if mode not in ("auto", "always", "never"):
+            ck.error("model.estimate_u.mode", "must be 'auto', 'always' or 'never'")
+            mode = "never"
+        ints = {}
+        for k, lo in (("min_records", 0), ("sample_pairs", 1000), ("seed", 0)):
+            v = est.get(k, getattr(u_est, k))
+            if isinstance(v, bool) or not isinstance(v, int) or v < lo:
+                ck.error(f"model.estimate_u.{k}", f"must be a whole number >= {lo}")
+                v = getattr(u_est, k)
+            ints[k] = v
+        strength = est.get("prior_strength", u_est.prior_strength)
+        if isinstance(strength, bool) or not isinstance(strength, (int, float)) or strength < 0:
+            ck.error("model.estimate_u.prior_strength", "must be a number >= 0")
+            strength = u_est.prior_strength
+        u_est = UEstimation(mode, ints["min_records"], ints["sample_pairs"], float(strength), ints["seed"])
+
     match = data.get("match", {})
     if not isinstance(match, dict):
         ck.error("match", "must be a table")
@@ -447,6 +481,7 @@ def parse_rules(data: dict[str, Any], path: str) -> Rules:
         vetoes=vetoes,
         duplicate_vetoes=dup_vetoes,
         duplicate_ignore_disagreement=dup_ignore,
+        estimate_u=u_est,
         description=str(data.get("description", "")),
     )
 
