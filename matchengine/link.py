@@ -317,7 +317,10 @@ def estimate_u(
         total = sum(counts.values())
         a = cfg.prior_strength
         us = [(counts.get(i, 0) + a * lv.u) / (total + a) for i, lv in enumerate(comp.levels)]
-        weights = [round(math.log2(lv.m / u), 9) if u > 0 else None for lv, u in zip(comp.levels, us, strict=True)]
+        weights = [
+            round(math.log2(lv.m / u), 9) if u > 0 else None
+            for lv, u in zip(comp.levels, us, strict=True)
+        ]
         if None in weights or len(set(weights)) != len(weights) or 0.0 in weights:
             kept.append(comp.name)
             new_comparisons.append(comp)
@@ -333,6 +336,94 @@ def estimate_u(
 
 def wants_u_estimate(rules: Rules, n_app: int, n_clever: int) -> bool:
     cfg = rules.estimate_u
+    if cfg.mode == "never":
+        return False
+    return cfg.mode == "always" or min(n_app, n_clever) >= cfg.min_records
+
+
+@dataclass
+class MEstimate:
+    """The outcome of re-estimating m by expectation maximisation (for the run report)."""
+
+    rules: Rules
+    sessions: int
+    changed: dict[str, list[float]]  # comparison -> new m per level (rules order)
+    kept: list[str]  # comparisons left at the rules' m (not trained, or unusable)
+
+
+def estimate_m(
+    con: duckdb.DuckDBPyConnection, app_table: str, clever_table: str, rules: Rules, prior: float
+) -> MEstimate:
+    """Re-estimate m probabilities by EM on this run's data, u held fixed.
+
+    Each EM session blocks on one of ``[model.estimate_m] blocking`` and trains the
+    comparisons that rule does not use.  The trained m is mixed with the rules' m
+    (``rules_weight`` of the rules' judgement), so a level EM barely sees cannot swing to
+    an extreme.  A comparison whose levels would no longer have distinct weights keeps
+    the rules' m.
+    """
+    from splink import DuckDBAPI, Linker
+
+    cfg = rules.estimate_m
+    db = DuckDBAPI(connection=con)
+    a = db.register(app_table, dataset_display_name=APP, table_name="me_em_app")
+    b = db.register(clever_table, dataset_display_name=CLEVER, table_name="me_em_clever")
+    linker = Linker([a, b], splink_settings(rules, prior), log_level=None)
+    sessions = 0
+    splink_log = logging.getLogger("splink")
+    level = splink_log.level
+    if not log.isEnabledFor(logging.DEBUG):  # EM warns about unobserved levels; that is expected
+        splink_log.setLevel(logging.ERROR)
+    for columns in cfg.blocking:
+        rule = " AND ".join(f"l.{c} = r.{c}" for c in columns)
+        try:
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                rule,
+                fix_u_probabilities=True,
+                estimate_without_term_frequencies=True,
+                max_pairs=cfg.max_pairs,
+            )
+            sessions += 1
+        except Exception as exc:  # EM cannot run on this data (e.g. no pairs): keep the rules
+            log.debug("EM session on %s skipped: %s", rule, exc)
+    splink_log.setLevel(level)
+    trained = linker.misc.save_model_to_json()
+    by_name = {c["output_column_name"]: c for c in trained["comparisons"]}
+    changed: dict[str, list[float]] = {}
+    kept: list[str] = []
+    comparisons = []
+    w = cfg.rules_weight
+    for comp in rules.comparisons:
+        levels = [
+            lv for lv in by_name[comp.name]["comparison_levels"] if not lv.get("is_null_level")
+        ]
+        ms: list[float] = []
+        for lv, spec in zip(comp.levels, levels, strict=True):
+            m = spec.get("m_probability")
+            ms.append(lv.m if not isinstance(m, (int, float)) else (1 - w) * float(m) + w * lv.m)
+        total = sum(ms)
+        ms = [m / total for m in ms]
+        weights = [round(math.log2(m / lv.u), 9) for m, lv in zip(ms, comp.levels, strict=True)]
+        if (
+            ms == [lv.m for lv in comp.levels]
+            or len(set(weights)) != len(weights)
+            or 0.0 in weights
+        ):
+            kept.append(comp.name)
+            comparisons.append(comp)
+            continue
+        changed[comp.name] = ms
+        comparisons.append(
+            replace(
+                comp, levels=tuple(replace(lv, m=m) for lv, m in zip(comp.levels, ms, strict=True))
+            )
+        )
+    db.delete_tables_created_by_splink_from_db()
+    return MEstimate(replace(rules, comparisons=tuple(comparisons)), sessions, changed, kept)
+
+
+def wants_m_estimate(rules: Rules, n_app: int, n_clever: int) -> bool:
+    cfg = rules.estimate_m
     if cfg.mode == "never":
         return False
     return cfg.mode == "always" or min(n_app, n_clever) >= cfg.min_records

@@ -140,6 +140,26 @@ def _valid_date(y: int, m: int, d: int) -> date | None:
         return None
 
 
+def _date_fields(text: str) -> tuple[int, int, int] | None:
+    """(year, month, day) as written, month first for slash dates unless impossible."""
+    for pattern, order in _DATE_PATTERNS:
+        m = pattern.match(text)
+        if not m:
+            continue
+        a, b, c = (int(g) for g in m.groups())
+        if order == "ymd":
+            return a, b, c
+        if order == "dmy":
+            return c, b, a
+        year = c
+        if order == "mdy2":
+            year = 2000 + c if c <= date.today().year % 100 else 1900 + c
+        if a > 12 >= b:
+            return year, b, a
+        return year, a, b
+    return None
+
+
 @lru_cache(maxsize=200_000)
 def parse_date(value: str | None) -> date | None:
     """Parse M/D/YYYY, MM/DD/YYYY, YYYY-MM-DD, ISO timestamps, D.M.YYYY, M/D/YY, Excel serials.
@@ -153,22 +173,8 @@ def parse_date(value: str | None) -> date | None:
     text = value.strip()
     if text.isdigit() and 5 <= len(text) <= 5 and 10000 <= int(text) <= 60000:
         return _EXCEL_EPOCH + timedelta(days=int(text))
-    for pattern, order in _DATE_PATTERNS:
-        m = pattern.match(text)
-        if not m:
-            continue
-        a, b, c = (int(g) for g in m.groups())
-        if order == "ymd":
-            return _valid_date(a, b, c)
-        if order == "dmy":
-            return _valid_date(c, b, a)
-        year = c
-        if order == "mdy2":
-            year = 2000 + c if c <= date.today().year % 100 else 1900 + c
-        if a > 12 >= b:
-            return _valid_date(year, b, a)
-        return _valid_date(year, a, b)
-    return None
+    fields = _date_fields(text)
+    return _valid_date(*fields) if fields else None
 
 
 _PARTIAL_PATTERNS = (
@@ -199,11 +205,20 @@ def partial_date(value: str) -> str | None:
 
 @lru_cache(maxsize=200_000)
 def norm_date(value: str | None) -> str | None:
-    """ISO ``YYYY-MM-DD``; a partial date keeps what it has (``YYYY-MM`` or ``YYYY``)."""
+    """ISO ``YYYY-MM-DD``; a partial date keeps what it has (``YYYY-MM`` or ``YYYY``).
+
+    A date that is not on the calendar (``2/30/2010``, a day of 71) is still written in
+    the ISO shape, so an identical typo on both sides agrees and a year or month can.
+    """
     d = parse_date(value)
     if d:
         return d.isoformat()
-    return partial_date(value) if value else None
+    if not value or is_blank(value):
+        return None
+    fields = _date_fields(value.strip())
+    if fields and 1000 <= fields[0] <= 9999 and 0 <= fields[1] <= 99 and 0 <= fields[2] <= 99:
+        return f"{fields[0]:04d}-{fields[1]:02d}-{fields[2]:02d}"
+    return partial_date(value)
 
 
 def swap_day_month(iso: str | None) -> str | None:

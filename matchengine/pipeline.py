@@ -16,7 +16,13 @@ import polars as pl
 from matchengine import clever as clever_io
 from matchengine.errors import InvalidDataError, UsageError
 from matchengine.fields import canonical_role
-from matchengine.link import estimate_u, score_pairs, wants_u_estimate
+from matchengine.link import (
+    estimate_m,
+    estimate_u,
+    score_pairs,
+    wants_m_estimate,
+    wants_u_estimate,
+)
 from matchengine.normalize import normalize_people
 from matchengine.output import write_results
 from matchengine.resolve import Resolution, logit, resolve
@@ -185,6 +191,10 @@ def match(
                 estimate = estimate_u(con, "me_app", "me_clever", rules)
                 rules, u_pairs = estimate.rules, estimate.pairs
                 lap("estimate u")
+            if wants_m_estimate(rules, n_app, n_clever):
+                say("estimate m")
+                rules = estimate_m(con, "me_app", "me_clever", rules, prior).rules
+                lap("estimate m")
             say("score")
             min_weight = logit(_KEEP_PROBABILITY) - logit(prior)
             pairs = score_pairs(con, "me_app", "me_clever", rules, min_weight=min_weight)

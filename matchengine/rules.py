@@ -70,6 +70,7 @@ COLUMNS = {
     "name_key": "text",
     "name_number": "text",
     "name_tokens": "list",
+    "name_in_state": "text",
     "school_type": "text",
     "nces_id": "text",
     "mdr_number": "text",
@@ -84,6 +85,12 @@ COLUMNS = {
     "domains": "list",
     "domain": "text",
     "school_names": "list",
+    "school_name_1": "text",
+    "school_name_2": "text",
+    "school_name_3": "text",
+    "school_name_4": "text",
+    "school_name_5": "text",
+    "school_name_6": "text",
     "school_id": "text",
     "teacher_id": "text",
     "teacher_ids": "list",
@@ -150,6 +157,17 @@ class UEstimation:
 
 
 @dataclass(frozen=True)
+class MEstimation:
+    """When and how to re-estimate m probabilities by EM on the run's data."""
+
+    mode: str = "never"  # "auto": when both sides have min_records; "always"; "never"
+    min_records: int = 2000
+    max_pairs: int = 1_000_000
+    rules_weight: float = 0.5  # share of the rules' m kept in the final m
+    blocking: tuple[tuple[str, ...], ...] = ()
+
+
+@dataclass(frozen=True)
 class Rules:
     role: str
     path: str
@@ -166,6 +184,7 @@ class Rules:
     duplicate_vetoes: tuple[Veto, ...] = ()
     duplicate_ignore_disagreement: tuple[str, ...] = ()
     estimate_u: UEstimation = field(default_factory=lambda: UEstimation())
+    estimate_m: MEstimation = field(default_factory=lambda: MEstimation())
     description: str = ""
 
     def comparison(self, name: str) -> Comparison:
@@ -259,7 +278,19 @@ def _parse_level(ck: _Checker, raw: Any, key: str, column: str) -> Level:
     if not isinstance(both, bool) or (both and kind != "swap"):
         ck.error(f"{key}.both", "must be true or false, and only on kind 'swap'")
         both = False
-    known = {"label", "kind", "m", "u", "column", "threshold", "distance", "with", "sql", "tf", "both"}
+    known = {
+        "label",
+        "kind",
+        "m",
+        "u",
+        "column",
+        "threshold",
+        "distance",
+        "with",
+        "sql",
+        "tf",
+        "both",
+    }
     unknown = set(raw) - known
     if unknown:
         ck.error(key, f"unknown key(s): {', '.join(sorted(unknown))}")
@@ -428,7 +459,51 @@ def parse_rules(data: dict[str, Any], path: str) -> Rules:
         if isinstance(strength, bool) or not isinstance(strength, (int, float)) or strength < 0:
             ck.error("model.estimate_u.prior_strength", "must be a number >= 0")
             strength = u_est.prior_strength
-        u_est = UEstimation(mode, ints["min_records"], ints["sample_pairs"], float(strength), ints["seed"])
+        u_est = UEstimation(
+            mode, ints["min_records"], ints["sample_pairs"], float(strength), ints["seed"]
+        )
+
+    em = model.get("estimate_m", {})
+    m_est = MEstimation()
+    if not isinstance(em, dict):
+        ck.error("model.estimate_m", "must be a table")
+    else:
+        mode = em.get("mode", "never")
+        if mode not in ("auto", "always", "never"):
+            ck.error("model.estimate_m.mode", "must be 'auto', 'always' or 'never'")
+            mode = "never"
+        min_records = em.get("min_records", m_est.min_records)
+        max_pairs = em.get("max_pairs", m_est.max_pairs)
+        for k, v in (("min_records", min_records), ("max_pairs", max_pairs)):
+            if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+                ck.error(f"model.estimate_m.{k}", "must be a whole number >= 0")
+        rw = em.get("rules_weight", m_est.rules_weight)
+        if isinstance(rw, bool) or not isinstance(rw, (int, float)) or not 0 <= rw <= 1:
+            ck.error("model.estimate_m.rules_weight", "must be a number between 0 and 1")
+            rw = m_est.rules_weight
+        blocks = em.get("blocking", [])
+        parsed_blocks: list[tuple[str, ...]] = []
+        if not isinstance(blocks, list):
+            ck.error("model.estimate_m.blocking", "must be a list of lists of column names")
+            blocks = []
+        for i, b in enumerate(blocks):
+            if not isinstance(b, list) or not b or not all(isinstance(c, str) for c in b):
+                ck.error(
+                    f"model.estimate_m.blocking[{i}]", "must be a non-empty list of column names"
+                )
+                continue
+            for c in b:
+                ck.column(c, f"model.estimate_m.blocking[{i}]")
+            parsed_blocks.append(tuple(b))
+        if mode != "never" and not parsed_blocks:
+            ck.error("model.estimate_m.blocking", "needs at least one blocking rule when EM is on")
+        m_est = MEstimation(
+            mode,
+            int(min_records) if isinstance(min_records, int) else m_est.min_records,
+            int(max_pairs) if isinstance(max_pairs, int) else m_est.max_pairs,
+            float(rw),
+            tuple(parsed_blocks),
+        )
 
     match = data.get("match", {})
     if not isinstance(match, dict):
@@ -482,6 +557,7 @@ def parse_rules(data: dict[str, Any], path: str) -> Rules:
         duplicate_vetoes=dup_vetoes,
         duplicate_ignore_disagreement=dup_ignore,
         estimate_u=u_est,
+        estimate_m=m_est,
         description=str(data.get("description", "")),
     )
 

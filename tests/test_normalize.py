@@ -63,7 +63,7 @@ def test_norm_id(raw: str, expected: str | None) -> None:
         ("2010-03-04", "2010-03-04"),
         ("2010-03-04T00:00:00.000Z", "2010-03-04"),
         ("25/03/2010", "2010-03-25"),  # cannot be month first
-        ("2/30/2010", None),
+        ("2/30/2010", "2010-02-30"),  # not on the calendar, kept in ISO shape
         ("40246", "2010-03-09"),  # Excel serial (40179 is 2010-01-01)
         ("", None),
         ("not a date", None),
