@@ -10,6 +10,7 @@ priors and thresholds are applied by ``resolve``.
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import re
@@ -113,6 +114,8 @@ def blocking_sql(rules: Rules) -> list[str]:
     out: list[str] = []
     for br in rules.blocking:
         eq = [f"l.{c} = r.{c}" for c in br.on]
+        if not br.within:
+            eq.append("l.source_dataset <> r.source_dataset")
         if br.swap is None:
             out.append(" AND ".join(eq))
             continue
@@ -155,6 +158,17 @@ def level_weights(rules: Rules) -> dict[str, list[float]]:
 
 def level_labels(rules: Rules) -> dict[str, list[str]]:
     return {c.name: [lv.label for lv in reversed(c.levels)] for c in rules.comparisons}
+
+
+def _with_source(
+    con: duckdb.DuckDBPyConnection, app_table: str, clever_table: str
+) -> tuple[str, str]:
+    """Views that label each side, so app-Clever-only blocking rules can name the side."""
+    for table, side in ((app_table, APP), (clever_table, CLEVER)):
+        con.execute(
+            f"CREATE OR REPLACE VIEW {table}_src AS SELECT *, '{side}' AS source_dataset FROM {table}"
+        )
+    return f"{app_table}_src", f"{clever_table}_src"
 
 
 def _gamma_from_weight_sql(comp: Comparison) -> str:
@@ -228,8 +242,9 @@ def score_pairs(
     from splink import DuckDBAPI, Linker
 
     db = DuckDBAPI(connection=con)
-    a = db.register(app_table, dataset_display_name=APP)
-    b = db.register(clever_table, dataset_display_name=CLEVER)
+    app_view, clever_view = _with_source(con, app_table, clever_table)
+    a = db.register(app_view, dataset_display_name=APP)
+    b = db.register(clever_view, dataset_display_name=CLEVER)
     # The prior only shifts every weight by the same amount; score with a neutral 0.5 so
     # Splink's match_weight is the pure sum of comparison weights.
     # log_level=None: Splink must not configure logging; ours (stderr, WARNING) applies.
@@ -366,40 +381,58 @@ def estimate_m(
 
     cfg = rules.estimate_m
     db = DuckDBAPI(connection=con)
-    a = db.register(app_table, dataset_display_name=APP, table_name="me_em_app")
-    b = db.register(clever_table, dataset_display_name=CLEVER, table_name="me_em_clever")
-    linker = Linker([a, b], splink_settings(rules, prior), log_level=None)
-    sessions = 0
+    app_view, clever_view = _with_source(con, app_table, clever_table)
     splink_log = logging.getLogger("splink")
     level = splink_log.level
     if not log.isEnabledFor(logging.DEBUG):  # EM warns about unobserved levels; that is expected
         splink_log.setLevel(logging.ERROR)
-    for columns in cfg.blocking:
-        rule = " AND ".join(f"l.{c} = r.{c}" for c in columns)
-        try:
-            linker.training.estimate_parameters_using_expectation_maximisation(
-                rule,
-                fix_u_probabilities=True,
-                estimate_without_term_frequencies=True,
-                max_pairs=cfg.max_pairs,
-            )
+    trained_m: dict[str, list[float | None]] = {}
+    sessions = 0
+    try:
+        for i, columns in enumerate(cfg.blocking):
+            # A fresh linker per session: a failed session leaves a linker's model unusable.
+            a = db.register(app_view, dataset_display_name=APP, table_name=f"me_em_app{i}")
+            b = db.register(clever_view, dataset_display_name=CLEVER, table_name=f"me_em_clever{i}")
+            linker = Linker([a, b], splink_settings(rules, prior), log_level=None)
+            rule = " AND ".join(f"l.{c} = r.{c}" for c in columns)
+            try:
+                linker.training.estimate_parameters_using_expectation_maximisation(
+                    rule,
+                    fix_u_probabilities=True,
+                    estimate_without_term_frequencies=True,
+                    max_pairs=cfg.max_pairs,
+                )
+            except Exception as exc:  # EM cannot run on this data: keep what we have
+                log.debug("EM session on %s skipped: %s", rule, exc)
+                continue
             sessions += 1
-        except Exception as exc:  # EM cannot run on this data (e.g. no pairs): keep the rules
-            log.debug("EM session on %s skipped: %s", rule, exc)
-    splink_log.setLevel(level)
-    trained = linker.misc.save_model_to_json()
-    by_name = {c["output_column_name"]: c for c in trained["comparisons"]}
+            model = linker.misc.save_model_to_json()
+            for comp in model["comparisons"]:
+                if any(
+                    c in json.dumps(comp["comparison_levels"]) for c in (f"{x}_l" for x in columns)
+                ):
+                    continue  # a comparison on the blocking columns learns nothing here
+                learned_m = [
+                    lv.get("m_probability")
+                    for lv in comp["comparison_levels"]
+                    if not lv.get("is_null_level")
+                ]
+                trained_m.setdefault(comp["output_column_name"], learned_m)
+    finally:
+        splink_log.setLevel(level)
+        db.delete_tables_created_by_splink_from_db()
     changed: dict[str, list[float]] = {}
     kept: list[str] = []
     comparisons = []
     w = cfg.rules_weight
     for comp in rules.comparisons:
-        levels = [
-            lv for lv in by_name[comp.name]["comparison_levels"] if not lv.get("is_null_level")
-        ]
+        learned = trained_m.get(comp.name)
+        if learned is None or len(learned) != len(comp.levels):
+            kept.append(comp.name)
+            comparisons.append(comp)
+            continue
         ms: list[float] = []
-        for lv, spec in zip(comp.levels, levels, strict=True):
-            m = spec.get("m_probability")
+        for lv, m in zip(comp.levels, learned, strict=True):
             ms.append(lv.m if not isinstance(m, (int, float)) else (1 - w) * float(m) + w * lv.m)
         total = sum(ms)
         ms = [m / total for m in ms]

@@ -68,7 +68,9 @@ def phonetic(value: str | None) -> str | None:
     return jellyfish.metaphone(token) or token
 
 
-_SCI_RE = re.compile(r"^[+-]?\d+(?:\.\d+)?[eE][+-]?\d+$")
+# Excel's scientific display of a long number: one digit, then a fraction or an explicit
+# "+" exponent (1.2345E+07, 1E+07).  Codes such as 45E1045 or 4E10 are not numbers.
+_SCI_RE = re.compile(r"^\d(?:\.\d+[eE]\+?|[eE]\+)\d{1,2}$")
 _DOT_ZERO_RE = re.compile(r"^(\d+)\.0+$")
 _ID_DROP_RE = re.compile(r"[\s\-_/.]+")
 

@@ -136,6 +136,7 @@ class BlockingRule:
     name: str
     on: tuple[str, ...]
     swap: tuple[str, str] | None = None  # compare l.<a> with r.<b> (and the mirror)
+    within: bool = True  # also pair records of one side (for duplicates); False: app-Clever only
 
 
 @dataclass(frozen=True)
@@ -421,7 +422,11 @@ def parse_rules(data: dict[str, Any], path: str) -> Rules:
                 )
         if not on and swap is None:
             ck.error(key, "needs 'on' (columns that must be equal) or 'swap'")
-        blocking.append(BlockingRule(str(rb.get("name", f"rule{i}")), on, swap))
+        within = rb.get("within", True)
+        if not isinstance(within, bool):
+            ck.error(f"{key}.within", "must be true or false")
+            within = True
+        blocking.append(BlockingRule(str(rb.get("name", f"rule{i}")), on, swap, within))
 
     model = data.get("model", {})
     if not isinstance(model, dict):
