@@ -30,7 +30,13 @@ _state = {"debug": False}
 T = TypeVar("T")
 
 RoleOpt = Annotated[
-    str, typer.Option("--role", "-r", help="student, teacher or staff (alias admin).")
+    str,
+    typer.Option(
+        "--role",
+        "-r",
+        help="student, teacher, staff (alias admin), school, section, district or user "
+        "(multi-role teachers/staff/district admins).",
+    ),
 ]
 JsonOpt = Annotated[
     bool, typer.Option("--json", help="Print one JSON object to stdout and nothing else.")
@@ -44,6 +50,15 @@ IdColOpt = Annotated[
 MapOpt = Annotated[
     list[str] | None,
     typer.Option("--map", help="FIELD=HEADER: read FIELD from column HEADER (repeatable)."),
+]
+ReviewBandOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--review-band",
+        metavar="LOW,HIGH",
+        help="Probabilities LOW,HIGH (e.g. 0.5,0.99): rows whose probability is in the band "
+        "need a person (match.review = yes).",
+    ),
 ]
 EncodingOpt = Annotated[
     str, typer.Option("--encoding", help="Encoding of the app CSV (e.g. cp1252 for Excel exports).")
@@ -185,11 +200,50 @@ def match(
     memory_limit: Annotated[
         str | None, typer.Option("--memory-limit", help="DuckDB memory limit, e.g. 4GB.")
     ] = None,
+    review_band: ReviewBandOpt = None,
+    decisions: Annotated[
+        Path | None,
+        typer.Option(
+            "--decisions",
+            help="Reviewed decisions (an edited output, or app_id,clever_id rows with a "
+            "Clever id or 'no match'); applied first, they always win.",
+        ),
+    ] = None,
+    enrollments: Annotated[
+        Path | None,
+        typer.Option(
+            "--enrollments",
+            help="Sections: a CSV of app section id, app student id (enrolled students).",
+        ),
+    ] = None,
+    students: Annotated[
+        Path | None,
+        typer.Option(
+            "--students",
+            help="Sections: an earlier student output, to turn app student ids into Clever ids.",
+        ),
+    ] = None,
+    teachers: Annotated[
+        Path | None,
+        typer.Option(
+            "--teachers",
+            help="Sections: an earlier teacher output, to turn app teacher ids into Clever ids.",
+        ),
+    ] = None,
+    consolidate: Annotated[
+        bool,
+        typer.Option(
+            "--consolidate",
+            help="Teacher/staff runs: match against every role of every user (teacher, staff, "
+            "district admin), one Clever id per person (same as --role user).",
+        ),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Match app records to the Clever roster and write the Matchmaker-format CSV."""
     from matchengine.fields import parse_map_options
     from matchengine.pipeline import match as run_match
+    from matchengine.review import parse_review_band
 
     progress = _Progress()
     try:
@@ -208,6 +262,12 @@ def match(
                 threads=threads,
                 memory_limit=memory_limit,
                 progress=progress,
+                review_band=parse_review_band(review_band) if review_band else None,
+                decisions=decisions,
+                enrollments=enrollments,
+                students_out=students,
+                teachers_out=teachers,
+                consolidate=consolidate,
             )
         )
     finally:
@@ -224,6 +284,8 @@ def match(
     )
     for status, n in result.counts.items():
         typer.echo(f"  {status:<24} {n}")
+    if decisions is not None:
+        typer.echo(f"applied {result.decisions_applied} decision(s) from {decisions}")
     typer.echo(f"wrote {result.out} ({result.rows_written} rows)")
 
 
@@ -248,7 +310,12 @@ def evaluate(
 def generate(
     role: RoleOpt,
     records: Annotated[
-        int, typer.Option("--records", "-n", help="People of the role in the district.")
+        int,
+        typer.Option(
+            "--records",
+            "-n",
+            help="Records of the role: people, or schools, sections or districts.",
+        ),
     ],
     out: Annotated[
         Path, typer.Option("--out", "-o", help="Folder to write app.csv, clever/, expected.csv.")
@@ -397,6 +464,91 @@ ReviewRoleOpt = Annotated[
     str | None,
     typer.Option("--role", "-r", help="The output's role (default: told by its clever.* columns)."),
 ]
+
+
+@app.command()
+def report(
+    output: Annotated[
+        Path, typer.Argument(help="A matchengine output CSV (with match.* columns).")
+    ],
+    html: Annotated[Path, typer.Option("--html", help="Where to write the review page.")],
+    role: ReviewRoleOpt = None,
+    rules: ReviewRulesOpt = None,
+    threshold: Annotated[
+        float | None,
+        typer.Option("--threshold", help="The threshold the run used (default: the rules')."),
+    ] = None,
+    review_band: ReviewBandOpt = None,
+    id_column: IdColOpt = None,
+    map_: MapOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Write one self-contained HTML review page (charts, filterable evidence; no network)."""
+    from matchengine.fields import parse_map_options
+    from matchengine.report import write_report
+    from matchengine.review import parse_review_band
+
+    summary = _run(
+        lambda: write_report(
+            output,
+            html,
+            role=role,
+            rules_path=rules,
+            id_column=id_column,
+            overrides=parse_map_options(map_ or []),
+            threshold=threshold,
+            review_band=parse_review_band(review_band) if review_band else None,
+        )
+    )
+    if as_json:
+        _print_json(summary.to_dict())
+        return
+    cats = ", ".join(f"{n} {c}" for c, n in summary.categories.items())
+    typer.echo(f"{summary.review_rows} row(s) to review ({cats})")
+    typer.echo(f"wrote {summary.html} ({summary.bytes:,} bytes)")
+
+
+@app.command()
+def explain(
+    output: Annotated[
+        Path, typer.Argument(help="A matchengine output CSV (with match.* columns).")
+    ],
+    app_id: Annotated[
+        str | None, typer.Option("--app-id", help="Explain the row of this app id.")
+    ] = None,
+    clever_id: Annotated[
+        str | None, typer.Option("--clever-id", help="Explain the row holding this Clever id.")
+    ] = None,
+    role: ReviewRoleOpt = None,
+    rules: ReviewRulesOpt = None,
+    threshold: Annotated[
+        float | None,
+        typer.Option("--threshold", help="The threshold the run used (default: the rules')."),
+    ] = None,
+    id_column: IdColOpt = None,
+    map_: MapOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show one record's field-by-field evidence: values, levels and weights, summed."""
+    from matchengine.fields import parse_map_options
+    from matchengine.review import explain as run_explain
+
+    result = _run(
+        lambda: run_explain(
+            output,
+            app_id=app_id,
+            clever_id=clever_id,
+            role=role,
+            rules_path=rules,
+            id_column=id_column,
+            overrides=parse_map_options(map_ or []),
+            threshold=threshold,
+        )
+    )
+    if as_json:
+        _print_json(result.to_dict())
+    else:
+        typer.echo(result.render(), nl=False)
 
 
 def main() -> None:

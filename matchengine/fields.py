@@ -13,8 +13,16 @@ from dataclasses import dataclass, field
 
 from matchengine.errors import UsageError
 
-ROLES = ("student", "teacher", "staff", "school", "section")
-ROLE_ALIASES = {"admin": "staff", "students": "student", "teachers": "teacher"}
+ROLES = ("student", "teacher", "staff", "school", "section", "district", "user")
+ROLE_ALIASES = {
+    "admin": "staff",
+    "students": "student",
+    "teachers": "teacher",
+    "schools": "school",
+    "sections": "section",
+    "districts": "district",
+    "users": "user",
+}
 
 ID_HEADERS = ("id", "app_id", "internal_id", "user_id", "record_id")
 
@@ -57,6 +65,46 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "username": ("username", "district username", "login"),
     "title": ("title", "job title"),
     "department": ("department",),
+    # Schools, sections and districts (see ROLE_SYNONYMS for headers that mean different
+    # fields in different roles).
+    "name": ("name", "organization", "organization name", "org name", "section name"),
+    "nces_id": ("nces id", "nces", "nces school id", "nces district id", "nces_school_id"),
+    "mdr_number": ("mdr number", "mdr", "mdr id", "mdr pid", "mdr_number"),
+    "school_number": ("school number", "school no", "school code", "building code"),
+    "low_grade": ("low grade", "lowest grade", "grade low", "min grade"),
+    "high_grade": ("high grade", "highest grade", "grade high", "max grade"),
+    "address": ("address", "street", "street address", "address 1", "address1", "school address"),
+    "city": ("city", "town"),
+    "state": ("state", "state code", "state abbreviation"),
+    "zip": ("zip", "zip code", "zipcode", "postal code"),
+    "phone": ("phone", "phone number", "telephone"),
+    "teacher": ("primary teacher", "section teacher", "teacher user id"),
+    "section_number": ("section number", "section no", "section_number"),
+    "period": ("period", "class period"),
+    "course_name": ("course name", "course", "course title", "class name"),
+    "course_number": ("course number", "course no", "course code", "course id"),
+    "term": ("term", "term name", "semester", "session"),
+    "subject": ("subject", "subject area"),
+    "domains": ("email domains", "domains", "email domain", "domain", "email_domain"),
+}
+
+# Role-specific headers: looked up before SYNONYMS (``School Name`` is a school's name in a
+# school export, but a user's school elsewhere).
+ROLE_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
+    "school": {
+        "name": ("school", "school name", "building", "building name"),
+        "sis_id": ("school id", "school_id", "school sis id", "sis school id"),
+        "state_id": ("state school id", "state id"),
+    },
+    "section": {
+        "sis_id": ("section id", "section sis id", "section_sis_id", "class id", "sis id"),
+        "teacher": ("teacher", "teacher id", "teacher_id", "teacher email", "teacher_email"),
+        "name": ("name", "section name", "class", "class name"),
+    },
+    "district": {
+        "name": ("district", "district name", "organization", "organisation", "org"),
+        "nces_id": ("nces district id", "nces lea id", "lea id"),
+    },
 }
 
 # The matching fields each user role can use, strongest first (Clever's own ordering).
@@ -100,6 +148,51 @@ ROLE_FIELDS: dict[str, tuple[str, ...]] = {
         "department",
         "school",
     ),
+    "school": (
+        "nces_id",
+        "mdr_number",
+        "sis_id",
+        "school_number",
+        "state_id",
+        "name",
+        "address",
+        "city",
+        "state",
+        "zip",
+        "phone",
+        "low_grade",
+        "high_grade",
+    ),
+    "section": (
+        "sis_id",
+        "school",
+        "teacher",
+        "section_number",
+        "period",
+        "course_name",
+        "course_number",
+        "term",
+        "subject",
+        "grade",
+        "name",
+    ),
+    "district": ("mdr_number", "nces_id", "name", "state", "city", "domains"),
+    # Multi-role users: any employee role's fields (teacher, staff, district admin).
+    "user": (
+        "email",
+        "sis_id",
+        "teacher_number",
+        "staff_id",
+        "state_id",
+        "username",
+        "first_name",
+        "middle_name",
+        "last_name",
+        "preferred_first_name",
+        "title",
+        "department",
+        "school",
+    ),
 }
 
 _FOLD_RE = re.compile(r"[\s_\-.]+")
@@ -112,6 +205,10 @@ def header_key(header: str) -> str:
 
 _SYNONYM_INDEX: dict[str, str] = {
     header_key(h): f for f, headers in SYNONYMS.items() for h in (f, *headers)
+}
+_ROLE_SYNONYM_INDEX: dict[str, dict[str, str]] = {
+    role: {header_key(h): f for f, headers in table.items() for h in headers}
+    for role, table in ROLE_SYNONYMS.items()
 }
 
 
@@ -206,7 +303,8 @@ def map_headers(
     for h in headers:
         if h in taken or h == id_column:
             continue
-        found = _SYNONYM_INDEX.get(header_key(h))
+        key = header_key(h)
+        found = _ROLE_SYNONYM_INDEX.get(role, {}).get(key) or _SYNONYM_INDEX.get(key)
         if found is None or found in mapping or found not in wanted:
             continue
         mapping[found] = h

@@ -98,6 +98,24 @@ CLEVER_FIELDS: dict[str, tuple[str, ...]] = {
         "term_id",
         "teacher",
     ),
+    "district": ("id", "name", "mdr_number", "nces_id", "state"),
+    # Multi-role users (``--role user``): one row per Clever id, its roles in ``roles``.
+    "user": (
+        "id",
+        "district",
+        "first_name",
+        "middle_name",
+        "last_name",
+        "email",
+        "sis_id",
+        "teacher_number",
+        "state_id",
+        "title",
+        "school",
+        "school_name",
+        "username",
+        "roles",
+    ),
 }
 
 

@@ -11,6 +11,10 @@ from matchengine import matchmaker as mm
 from matchengine.csvfile import write_table
 from matchengine.resolve import Outcome, Resolution
 
+# Written only when a review band is given: "yes" on rows a person should look at.
+REVIEW_COLUMN = "match.review"
+ReviewBand = tuple[float, float]
+
 
 def _fmt_prob(p: float | None) -> str:
     return "" if p is None else f"{p:.4f}"
@@ -18,6 +22,14 @@ def _fmt_prob(p: float | None) -> str:
 
 def _fmt_weight(w: float | None) -> str:
     return "" if w is None else f"{w:.2f}"
+
+
+def needs_review(o: Outcome, band: ReviewBand) -> bool:
+    """The row's pair (its match, or its best candidate) has a probability inside ``band``.
+
+    Decided rows were reviewed already and are never marked.
+    """
+    return not o.decided and o.probability is not None and band[0] <= o.probability <= band[1]
 
 
 def result_rows(
@@ -29,8 +41,12 @@ def result_rows(
     resolution: Resolution,
     *,
     extras: bool = True,
+    review_band: ReviewBand | None = None,
 ) -> Iterator[list[str]]:
-    """Yield output rows (without the header) in Matchmaker order."""
+    """Yield output rows (without the header) in Matchmaker order.
+
+    With ``review_band`` each row ends with ``match.review`` (``yes`` or empty).
+    """
     fields = mm.CLEVER_FIELDS[role]
     clever_cols = [
         clever[f].to_list() if f in clever.columns else [""] * clever.height for f in fields
@@ -46,14 +62,16 @@ def result_rows(
         return [col[c] if col[c] is not None else "" for col in clever_cols]
 
     def extra_values(o: Outcome, own_ids: Sequence[str], other_ids: Sequence[str]) -> list[str]:
+        review = [] if review_band is None else ["yes" if needs_review(o, review_band) else ""]
         if not extras:
-            return []
+            return review
         return [
             _fmt_prob(o.probability),
             _fmt_weight(o.weight),
             o.evidence,
             ";".join(own_ids[d] for d in o.duplicate_of),
             other_ids[o.candidate] if o.candidate is not None and o.status != mm.MATCH else "",
+            *review,
         ]
 
     for i in range(n_app):
@@ -83,15 +101,25 @@ def write_results(
     resolution: Resolution,
     *,
     extras: bool = True,
+    review_band: ReviewBand | None = None,
 ) -> int:
     """Write the Matchmaker CSV atomically; return the number of data rows."""
     header = mm.output_header(list(app_header), role, extras)
+    if review_band is not None:
+        header.append(REVIEW_COLUMN)
     count = 0
 
     def counted() -> Iterator[list[str]]:
         nonlocal count
         for row in result_rows(
-            role, app_header, app_columns, app_ids, clever, resolution, extras=extras
+            role,
+            app_header,
+            app_columns,
+            app_ids,
+            clever,
+            resolution,
+            extras=extras,
+            review_band=review_band,
         ):
             count += 1
             yield row

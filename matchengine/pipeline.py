@@ -14,6 +14,7 @@ import duckdb
 import polars as pl
 
 from matchengine import clever as clever_io
+from matchengine.decisions import load_decisions
 from matchengine.errors import InvalidDataError, UsageError
 from matchengine.fields import canonical_role
 from matchengine.link import (
@@ -24,7 +25,8 @@ from matchengine.link import (
     wants_u_estimate,
 )
 from matchengine.normalize import normalize_people
-from matchengine.output import write_results
+from matchengine.orgs import ORG_ROLES, match_org
+from matchengine.output import ReviewBand, write_results
 from matchengine.resolve import Resolution, logit, resolve
 from matchengine.rules import Rules, load_rules
 from matchengine.validation import ValidationReport, validate_app
@@ -65,6 +67,7 @@ class MatchResult:
     warnings: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
     u_sample_pairs: int = 0  # random pairs u was re-estimated from (0: the rules' u)
+    decisions_applied: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -82,6 +85,7 @@ class MatchResult:
             "warnings": self.warnings,
             "seconds": {k: round(v, 3) for k, v in self.seconds.items()},
             "u_sample_pairs": self.u_sample_pairs,
+            "decisions_applied": self.decisions_applied,
         }
 
 
@@ -129,17 +133,57 @@ def match(
     threads: int | None = None,
     memory_limit: str | None = None,
     progress: Progress | None = None,
+    review_band: ReviewBand | None = None,
+    decisions: str | Path | None = None,
+    enrollments: str | Path | None = None,
+    students_out: str | Path | None = None,
+    teachers_out: str | Path | None = None,
+    consolidate: bool = False,
 ) -> MatchResult:
     """Match an app CSV to a Clever snapshot and write the Matchmaker-format CSV ``out``.
 
     Raises ``ValidationFailed`` (nothing written) when the app CSV is invalid, ``RulesError``
     for a bad rules file, ``InvalidDataError`` for an unreadable Clever snapshot.
+
+    ``review_band=(low, high)`` adds a ``match.review`` column marking rows whose
+    probability lies in the band.  ``decisions`` is a reviewed decisions file (see
+    ``matchengine.decisions``); its decisions are applied before resolution and always win.
     """
     role = canonical_role(role)
+    section_options = (enrollments, students_out, teachers_out)
+    if role in ORG_ROLES or consolidate or any(x is not None for x in section_options):
+        # Schools, sections, districts and multi-role users: see matchengine.orgs (it also
+        # refuses the section options for other roles).
+        return match_org(
+            app_csv,
+            clever_path,
+            role,
+            out,
+            id_column=id_column,
+            overrides=overrides,
+            rules_path=rules_path,
+            threshold=threshold,
+            extras=extras,
+            encoding=encoding,
+            threads=threads,
+            memory_limit=memory_limit,
+            progress=progress,
+            review_band=review_band,
+            decisions=decisions,
+            enrollments=enrollments,
+            students_out=students_out,
+            teachers_out=teachers_out,
+            consolidate=consolidate,
+        )
     if role not in USER_ROLES:
         raise UsageError(f"--role {role} is not supported yet; use one of: {', '.join(USER_ROLES)}")
     if threshold is not None and not 0 < threshold < 1:
         raise UsageError(f"--threshold must be a probability between 0 and 1 (got {threshold})")
+    if review_band is not None and not 0 <= review_band[0] <= review_band[1] <= 1:
+        raise UsageError(
+            f"--review-band must be two probabilities LOW,HIGH with 0 <= LOW <= HIGH <= 1 "
+            f"(got {review_band[0]},{review_band[1]})"
+        )
     out = Path(out)
     if not out.parent.exists():
         raise UsageError(f"the folder of --out {out} does not exist; create it first")
@@ -167,6 +211,11 @@ def match(
     say("load")
     clever_df = clever_io.load_role(clever_path, role)
     app_raw = _app_frame(report)
+    forced: dict[int, int | None] = {}
+    if decisions is not None:
+        forced = load_decisions(decisions, id_column=report.csv.id_column).bind(
+            table.column(report.csv.id_column), clever_df["id"].to_list()
+        )
     lap("load")
 
     say("normalise")
@@ -208,6 +257,7 @@ def match(
                 _strong_ids(app_n, rules),
                 _strong_ids(clever_n, rules),
                 threshold=threshold,
+                forced=forced,
             )
             lap("resolve")
         finally:
@@ -216,7 +266,15 @@ def match(
     say("write")
     app_ids = table.column(report.csv.id_column)
     rows = write_results(
-        out, role, table.header, table.columns, app_ids, clever_df, resolution, extras=extras
+        out,
+        role,
+        table.header,
+        table.columns,
+        app_ids,
+        clever_df,
+        resolution,
+        extras=extras,
+        review_band=review_band,
     )
     lap("write")
     return MatchResult(
@@ -234,4 +292,5 @@ def match(
         warnings=[p.render() for p in report.all_problems if p.severity == "warning"],
         seconds=seconds,
         u_sample_pairs=u_pairs,
+        decisions_applied=len(forced),
     )

@@ -4,6 +4,11 @@ Conservative by design: a pair becomes a ``match`` only when its probability cle
 threshold, some non-name evidence agrees, no veto applies, and neither record has an
 equally good rival.  Ties and within-side duplicates become the duplicate statuses
 (Matchmaker: "duplicate records will not be matched"), never a guess.
+
+Reviewed decisions (``forced``) come first and always win: a decided pair is matched
+whatever its score, a decided "no match" app record is matched to nothing, and decided
+records take no part in the competition for the others.  Within-side duplicate groups
+are found as usual; undecided members of a group stay duplicates.
 """
 
 from __future__ import annotations
@@ -44,6 +49,7 @@ class Outcome:
     probability: float | None = None
     weight: float | None = None  # log2 Bayes factor including the prior
     evidence: str = ""
+    decided: bool = False  # set by a reviewed decision, not by the scores
 
 
 @dataclass
@@ -195,8 +201,17 @@ def resolve(
     clever_strong: Mapping[str, Sequence[str | None]],
     *,
     threshold: float | None = None,
+    forced: Mapping[int, int | None] | None = None,
 ) -> Resolution:
-    """Decide every record's status from the scored pairs."""
+    """Decide every record's status from the scored pairs.
+
+    ``forced`` maps app rows to their decided Clever row (``None``: no match); see
+    ``decisions``.  Raises ``ValueError`` if two app rows are forced to one Clever row.
+    """
+    forced = dict(forced or {})
+    forced_clever = {c: a for a, c in forced.items() if c is not None}
+    if len(forced_clever) != sum(c is not None for c in forced.values()):
+        raise ValueError("two app records are forced to match one Clever record")
     threshold = rules.threshold if threshold is None else threshold
     prior = rules.prior if rules.prior is not None else 1.0 / max(n_app, n_clever, 2)
     cross_shift = logit(prior)
@@ -260,6 +275,8 @@ def resolve(
         and weights[k] >= cut - _EPS
         and a_ids[k] not in groups[APP]
         and c_ids[k] not in groups[CLEVER]
+        and a_ids[k] not in forced
+        and c_ids[k] not in forced_clever
     ]
     by_app: dict[int, list[int]] = defaultdict(list)
     by_clever: dict[int, list[int]] = defaultdict(list)
@@ -275,6 +292,40 @@ def resolve(
     tie_clever: dict[int, list[int]] = {}
     margin = rules.tie_margin + 1e-6
     tie_note: dict[tuple[str, int], str] = {}
+
+    # Reviewed decisions first: they always win and take their records out of the contest.
+    scored_forced = (
+        {
+            (a, c): k
+            for k, (a, c) in enumerate(zip(a_ids, c_ids, strict=True))
+            if forced_clever.get(c) == a
+        }
+        if forced_clever
+        else {}
+    )
+    for a, c in forced.items():
+        done_app.add(a)
+        if c is None:
+            app_out[a] = Outcome(mm.APP_NO_MATCH, decided=True)
+            continue
+        done_clever.add(c)
+        k_pair = scored_forced.get((a, c))
+        if k_pair is None:
+            ev = "decision: match; the pair was not scored (no blocking rule pairs them)"
+            app_out[a] = Outcome(mm.MATCH, partner=c, evidence=ev, decided=True)
+            clever_out[c] = Outcome(mm.MATCH, partner=a, evidence=ev, decided=True)
+            continue
+        w = weights[k_pair] + cross_shift
+        ev = "; ".join(x for x in (evidence_text(rules, gammas_of(k_pair)), "decision: match") if x)
+        for outs, own, other in ((app_out, a, c), (clever_out, c, a)):
+            outs[own] = Outcome(
+                mm.MATCH,
+                partner=other,
+                probability=probability(w),
+                weight=w,
+                evidence=ev,
+                decided=True,
+            )
 
     def tie(
         side: str,
@@ -346,7 +397,7 @@ def resolve(
         for i, o in enumerate(outs):
             if o.status == mm.MATCH:
                 continue
-            group = dup_groups.get(i) or ties.get(i)
+            group = None if o.decided else dup_groups.get(i) or ties.get(i)
             if group:
                 o.status = dup_status
                 o.duplicate_of = [g for g in group if g != i]
@@ -359,11 +410,20 @@ def resolve(
                 g = gammas_of(k)
                 o.evidence = evidence_text(rules, g)
                 reason = _veto_reason(rules, g)
-                if reason:
+                rival = others[o.candidate]
+                if o.decided:
+                    pass  # the decision is the reason (noted below)
+                elif reason:
                     notes.append(f"not matched: {reason}")
-                elif others[o.candidate].status == mm.MATCH:
+                elif rival.status == mm.MATCH and rival.decided:
+                    notes.append("the candidate is matched by a decision")
+                elif rival.status == mm.MATCH:
                     notes.append("the candidate is matched to a better partner")
-            if i in dup_groups:
+                elif rival.decided:
+                    notes.append("the candidate is decided no match")
+            if o.decided:
+                notes.append("decision: no match")
+            elif i in dup_groups:
                 notes.append(
                     "duplicate within the " + ("app" if side == APP else "Clever") + " records"
                 )

@@ -1388,6 +1388,12 @@ def generate(
     noise: float = 1.0,
 ) -> GenerateSummary:
     """Write a synthetic district with known truth under ``out_dir``; see the module doc."""
+    from matchengine import synth_orgs  # schools, sections, districts, multi-role users
+
+    if canonical_role(role) in synth_orgs.GENERATED_ORG_ROLES:
+        return synth_orgs.generate(
+            canonical_role(role), records, seed, out_dir, with_ids=with_ids, noise=noise
+        )
     return _generate(role, records, seed, out_dir, with_ids=with_ids, noise=noise)[0]
 
 

@@ -183,7 +183,7 @@ def test_map_override_is_used(tmp_path: Path) -> None:
 
 def test_every_command_has_help_and_is_in_the_readme() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    for command in ("validate", "match", "evaluate", "generate", "pull"):
+    for command in ("validate", "match", "evaluate", "generate", "pull", "report", "explain"):
         code, stdout, _ = invoke(command, "--help")
         assert code == 0 and "Usage" in stdout
         assert f"matchengine {command}" in readme, command

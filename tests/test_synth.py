@@ -589,7 +589,7 @@ def test_staff(tmp_path: Path) -> None:
 
 def test_bad_arguments() -> None:
     with pytest.raises(UsageError):
-        generate("school", 10, 1, Path("/nonexistent"))
+        generate("school", 0, 1, Path("/nonexistent"))
     with pytest.raises(UsageError):
         generate("student", 0, 1, Path("/nonexistent"))
     with pytest.raises(UsageError):
