@@ -46,7 +46,14 @@ OTHER_KINDS = ("schools", "sections", "districts")
 USER_ROLES = ("student", "teacher", "staff")
 
 DISTRICT_FIELDS = ("id", "name", "mdr_number", "nces_id", "state")
-USER_HELPERS = ("_preferred_first_name", "_school_keys", "_legacy_id")
+USER_HELPERS = (
+    "_preferred_first_name",
+    "_school_keys",
+    "_legacy_id",
+    "_address",
+    "_city",
+    "_zip",
+)
 SECTION_HELPERS = ("_teachers", "_students")
 
 # The user roles whose holders make up each Matchmaker role.
@@ -75,7 +82,8 @@ _P = {name: i for i, name in enumerate(_ROLE_SCALARS)}
 _P_USERNAME = len(_ROLE_SCALARS)
 _P_PREFERRED = _P_USERNAME + 1
 _P_SCHOOLS = _P_USERNAME + 2
-_EMPTY_PAYLOAD: tuple[Any, ...] = ("",) * (_P_SCHOOLS) + ((),)
+_P_ADDRESS = _P_SCHOOLS + 1  # then city, zip: the role's ``location``
+_EMPTY_PAYLOAD: tuple[Any, ...] = ("",) * (_P_SCHOOLS) + ((),) + ("", "", "")
 
 # User-level values, in this order; ``None`` means the object did not carry the key.
 _TOP_FIELDS = ("district", "email", "first_name", "middle_name", "last_name", "preferred_first")
@@ -504,6 +512,9 @@ def _payload(role: Any) -> tuple[Any, ...]:
     values.append(_s(_sub(get("preferred_name"), "first")))
     schools = get("schools")
     values.append(tuple(_id_list(schools)) if schools else ())
+    location = get("location")
+    for key in ("address", "city", "zip"):
+        values.append(_s(_sub(location, key)))
     return tuple(values)
 
 
@@ -634,6 +645,8 @@ def _role_frame(
         p[_P_PREFERRED] or t[preferred_i] or "" for p, t in zip(effs, tops, strict=True)
     ]
     columns["_legacy_id"] = payload_column(_P["legacy_id"])
+    for offset, helper in enumerate(("_address", "_city", "_zip")):
+        columns[helper] = payload_column(_P_ADDRESS + offset)
 
     cache: dict[tuple[str, tuple[str, ...]], list[str]] = {}
     school_keys: list[list[str]] = []

@@ -476,6 +476,12 @@ def normalize_people(raw: pl.DataFrame) -> pl.DataFrame:
     out["grade_rank"] = map_unique(grade, grade_rank, pl.Int32())
     out["title"] = map_unique(col("title"), norm_name, pl.String())
     out["department"] = map_unique(col("department"), norm_name, pl.String())
+    from matchengine.orgs.values import address, address_key, zip_code
+
+    home = map_unique(col("address") if "address" in raw.columns else col("_address"), address, pl.String())
+    out["address"] = home
+    out["address_key"] = map_unique(home, address_key, pl.String())
+    out["zip"] = map_unique(col("zip") if "zip" in raw.columns else col("_zip"), zip_code, pl.String())
     if "_school_keys" in raw.columns:
         refs = pl.DataFrame({"refs": raw["_school_keys"].cast(pl.List(pl.String))})
     else:

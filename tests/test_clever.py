@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import polars as pl
@@ -70,6 +71,9 @@ def test_ndjson_student_values_verbatim_with_school_resolved() -> None:
         # primary school first, then the schools array; sch1 twice and "002" twice kept once
         "_school_keys": [*LINCOLN_KEYS, *WASHINGTON_KEYS],
         "_legacy_id": "leg-s2",
+        "_address": "",
+        "_city": "",
+        "_zip": "",
     }
 
 
@@ -340,3 +344,19 @@ def test_directory_without_users_file() -> None:
     assert "users.ndjson" in message and "teachers.ndjson" in message
     # the other loaders still work there
     assert load_schools(DATA / "no_users").height == 2
+
+
+def test_student_location_is_read(tmp_path: Path) -> None:
+    user = {
+        "id": "u1",
+        "name": {"first": "Ann", "last": "Lee"},
+        "roles": {
+            "student": {
+                "sis_id": "1",
+                "location": {"address": "12 Oak St", "city": "Salem", "zip": "02134"},
+            }
+        },
+    }
+    (tmp_path / "users.ndjson").write_text(json.dumps(user) + "\n", encoding="utf-8")
+    row = load_role(tmp_path, "student").row(0, named=True)
+    assert (row["_address"], row["_city"], row["_zip"]) == ("12 Oak St", "Salem", "02134")

