@@ -17,6 +17,7 @@ import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import polars as pl
 
@@ -162,6 +163,41 @@ def evidence_text(rules: Rules, gammas: dict[str, int]) -> str:
     return "; ".join(parts)
 
 
+def _evidence_expr(rules: Rules) -> pl.Expr:
+    """``evidence_text`` for every pair at once: ``name=label; ...``, null levels left out."""
+    labels = level_labels(rules)
+    parts = []
+    for c in rules.comparisons:
+        mapping = {g: f"{c.name}={label}" for g, label in enumerate(labels[c.name])}
+        parts.append(
+            pl.col(f"gamma_{c.name}").replace_strict(mapping, default=None, return_dtype=pl.String)
+        )
+    return pl.concat_str(parts, separator="; ", ignore_nulls=True)
+
+
+def _reason_expr(rules: Rules) -> pl.Expr:
+    """``_veto_reason`` for every pair at once (null when nothing stands in the way)."""
+    gi = _level_index(rules)
+    expr: pl.Expr | None = None
+    chain: Any = pl
+    for veto in rules.vetoes:
+        when = pl.any_horizontal([_condition(r, gi) for r in veto.when])
+        unless = (
+            pl.any_horizontal([_condition(r, gi) for r in veto.unless_any])
+            if veto.unless_any
+            else pl.lit(False)
+        )
+        chain = chain.when(when & ~unless).then(pl.lit(veto.reason))
+        expr = chain
+    if rules.needs_one_of:
+        needs = pl.any_horizontal([pl.col(f"gamma_{n}") > 0 for n in rules.needs_one_of])
+        chain = chain.when(~needs).then(pl.lit("only names agree"))
+        expr = chain
+    if expr is None:
+        return pl.lit(None, dtype=pl.String)
+    return chain.otherwise(pl.lit(None, dtype=pl.String))
+
+
 def _veto_reason(rules: Rules, gammas: dict[str, int]) -> str | None:
     gi = _level_index(rules)
 
@@ -215,7 +251,6 @@ def resolve(
     threshold = rules.threshold if threshold is None else threshold
     prior = rules.prior if rules.prior is not None else 1.0 / max(n_app, n_clever, 2)
     cross_shift = logit(prior)
-    gamma_cols = [f"gamma_{c.name}" for c in rules.comparisons]
     needs, vetoed = _eligibility(rules, rules.vetoes)
     _, dup_vetoed = _eligibility(rules, rules.duplicate_vetoes)
 
@@ -254,11 +289,11 @@ def resolve(
     c_ids = cross["id_r"].to_list()
     weights = cross["weight"].to_list()
     eligible = cross["eligible"].to_list()
-    gamma_rows = cross.select(gamma_cols).rows()
-    names = [c.name for c in rules.comparisons]
-
-    def gammas_of(k: int) -> dict[str, int]:
-        return dict(zip(names, gamma_rows[k], strict=True))
+    texts = cross.select(
+        _evidence_expr(rules).alias("evidence"), _reason_expr(rules).alias("reason")
+    )
+    evidence_list: list[str] = texts["evidence"].to_list()
+    reason_list: list[str | None] = texts["reason"].to_list()
 
     # Best-scoring partner of each record (any scored pair): rows are sorted best first.
     best_for_app: dict[int, int] = {}
@@ -316,7 +351,7 @@ def resolve(
             clever_out[c] = Outcome(mm.MATCH, partner=a, evidence=ev, decided=True)
             continue
         w = weights[k_pair] + cross_shift
-        ev = "; ".join(x for x in (evidence_text(rules, gammas_of(k_pair)), "decision: match") if x)
+        ev = "; ".join(x for x in (evidence_list[k_pair], "decision: match") if x)
         for outs, own, other in ((app_out, a, c), (clever_out, c, a)):
             outs[own] = Outcome(
                 mm.MATCH,
@@ -362,7 +397,7 @@ def resolve(
             done_app.add(a)
             done_clever.add(c)
             prob = probability(w + cross_shift)
-            ev = evidence_text(rules, gammas_of(k))
+            ev = evidence_list[k]
             app_out[a] = Outcome(
                 mm.MATCH, partner=c, probability=prob, weight=w + cross_shift, evidence=ev
             )
@@ -407,9 +442,8 @@ def resolve(
                 o.candidate = c_ids[k] if side == APP else a_ids[k]
                 o.weight = weights[k] + cross_shift
                 o.probability = probability(o.weight)
-                g = gammas_of(k)
-                o.evidence = evidence_text(rules, g)
-                reason = _veto_reason(rules, g)
+                o.evidence = evidence_list[k]
+                reason = reason_list[k]
                 rival = others[o.candidate]
                 if o.decided:
                     pass  # the decision is the reason (noted below)
