@@ -131,16 +131,21 @@ def _eligibility(rules: Rules, vetoes: Sequence[Veto]) -> tuple[pl.Expr, pl.Expr
     return needs, vetoed
 
 
-def _dup_weight(rules: Rules) -> pl.Expr:
+def _dup_weight(rules: Rules, side: str) -> pl.Expr:
     """The weight of a within-side pair, not penalised for disagreeing on reissued fields.
 
-    A record loaded twice usually gets new ids (a new SIS id mints a new Clever id), so for
-    two records of one side, disagreement on those fields is no evidence against them
-    being one person; agreement still counts.
+    Two records of one person on one side often differ in email, school or address; in
+    Clever a record loaded twice also gets new ids (a new SIS id mints a new Clever id).
+    Disagreement on those fields is no evidence against them being one person, so it is
+    not counted; agreement still counts.  In the app, different ids do count: at a million
+    students, same-name same-birthday strangers would otherwise be merged.
     """
     weights = level_weights(rules)
     expr = pl.col("weight")
-    for name in rules.duplicate_ignore_disagreement:
+    ignored = rules.duplicate_ignore_disagreement
+    if side == CLEVER:
+        ignored = (*ignored, *rules.clever_duplicate_ignore_disagreement)
+    for name in ignored:
         expr = expr - pl.when(pl.col(f"gamma_{name}") == 0).then(weights[name][0]).otherwise(0.0)
     return expr
 
@@ -268,7 +273,7 @@ def resolve(
         dup_shift = logit(min(0.5, rules.duplicate_rate / max(n, 2)))
         dup_cut = logit(rules.duplicate_threshold) - dup_shift
         same_side = df.filter((pl.col("side_l") == side) & (pl.col("side_r") == side))
-        linked = same_side.filter(pl.col("dup_eligible") & (_dup_weight(rules) >= dup_cut))
+        linked = same_side.filter(pl.col("dup_eligible") & (_dup_weight(rules, side) >= dup_cut))
         uf = _UnionFind()
         for a, b in zip(linked["id_l"].to_list(), linked["id_r"].to_list(), strict=True):
             uf.union(a, b)

@@ -184,6 +184,7 @@ class Rules:
     vetoes: tuple[Veto, ...]
     duplicate_vetoes: tuple[Veto, ...] = ()
     duplicate_ignore_disagreement: tuple[str, ...] = ()
+    clever_duplicate_ignore_disagreement: tuple[str, ...] = ()
     estimate_u: UEstimation = field(default_factory=lambda: UEstimation())
     estimate_m: MEstimation = field(default_factory=lambda: MEstimation())
     description: str = ""
@@ -527,7 +528,8 @@ def parse_rules(data: dict[str, Any], path: str) -> Rules:
     strong = ck.strings(dups, "strong_ids", "duplicates")
     dup_vetoes = _parse_vetoes(ck, dups.get("vetoes", []), "duplicates.vetoes", comparisons)
     dup_ignore = ck.strings(dups, "ignore_disagreement", "duplicates")
-    for name in dup_ignore:
+    clever_ignore = ck.strings(dups, "clever_ignore_disagreement", "duplicates")
+    for name in (*dup_ignore, *clever_ignore):
         if name not in comparisons:
             ck.error("duplicates.ignore_disagreement", f"{name!r} names no comparison")
     for s in strong:
@@ -561,6 +563,7 @@ def parse_rules(data: dict[str, Any], path: str) -> Rules:
         vetoes=vetoes,
         duplicate_vetoes=dup_vetoes,
         duplicate_ignore_disagreement=dup_ignore,
+        clever_duplicate_ignore_disagreement=clever_ignore,
         estimate_u=u_est,
         estimate_m=m_est,
         description=str(data.get("description", "")),
