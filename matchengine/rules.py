@@ -152,7 +152,7 @@ class UEstimation:
 
     mode: str = "auto"  # "auto": when both sides have min_records; "always"; "never"
     min_records: int = 2000
-    sample_pairs: int = 1_000_000
+    sample_pairs: int = 300_000
     prior_strength: float = 1000.0  # pseudo-pairs of the rules' u mixed into the estimate
     seed: int = 42
 
@@ -163,7 +163,7 @@ class MEstimation:
 
     mode: str = "never"  # "auto": when both sides have min_records; "always"; "never"
     min_records: int = 2000
-    max_pairs: int = 1_000_000
+    max_pairs: int = 300_000
     rules_weight: float = 0.5  # share of the rules' m kept in the final m
     blocking: tuple[tuple[str, ...], ...] = ()
 
