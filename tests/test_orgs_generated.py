@@ -116,13 +116,12 @@ def test_schools_f1_on_a_generated_district(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_schools_f1_when_half_lack_nces_and_mdr(tmp_path: Path) -> None:
-    """Issue gate, with no district ids and half the schools without NCES/MDR ids: some
-    exports then hold only a (typo-prone) name, city and zip, so one seed is noisy; the
-    gate is the mean of three seeds (measured 0.988, 0.999, 0.998)."""
-    scores = [run("school", 2000, s, tmp_path / str(s), with_ids=False) for s in (1, 2, 3)]
-    assert sum(scores) / len(scores) >= 0.99
-    assert min(scores) >= 0.98
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_schools_f1_when_half_lack_nces_and_mdr(tmp_path: Path, seed: int) -> None:
+    """Issue gate, with no district ids and half the schools without NCES/MDR ids, on every
+    seed (measured 0.988 on seed 1, 0.999 and 0.998 on seeds 2 and 3: seed 1 does not
+    reach the goal yet, which issue 4's note reports)."""
+    assert run("school", 2000, seed, tmp_path, with_ids=False) >= 0.99
 
 
 @pytest.mark.slow
