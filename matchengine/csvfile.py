@@ -30,6 +30,8 @@ from itertools import repeat
 from pathlib import Path
 from typing import Any
 
+import polars as pl
+
 from matchengine.errors import InvalidDataError, UsageError
 from matchengine.fields import ID_HEADERS, find_id_column, header_key
 from matchengine.perf import gc_paused
@@ -770,3 +772,38 @@ def _create_temp(path: Path) -> tuple[str, int]:
             return tmp, os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         except FileExistsError:
             continue
+
+
+def _quoted_expr(name: str) -> pl.Expr:
+    """The column's values as RFC 4180 fields, quoted exactly when ``_quote`` would."""
+    value = pl.col(name).fill_null("")
+    needs = value.str.contains(r'[,"\r\n]|^[ \t\x{FEFF}]|[ \t]$')
+    quoted = pl.lit('"') + value.str.replace_all('"', '""', literal=True) + pl.lit('"')
+    return pl.when(needs).then(quoted).otherwise(value)
+
+
+def write_frame(path: str | Path, frame: pl.DataFrame) -> None:
+    """``write_table`` for a polars frame of String columns (nulls written as empty).
+
+    The same bytes as ``write_table`` (header from the column names, CRLF, the same
+    quoting), built with vectorised string operations: a million rows in seconds.
+    """
+    path = Path(path)
+    tmp, fd = _create_temp(path)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(",".join(map(_quote, frame.columns)) + "\r\n")
+            step = 200_000
+            for start in range(0, frame.height, step):
+                part = frame.slice(start, step)
+                renamed = part.rename({c: f"c{i}" for i, c in enumerate(part.columns)})
+                lines = renamed.select(
+                    pl.concat_str([_quoted_expr(c) for c in renamed.columns], separator=",")
+                ).to_series()
+                fh.write("\r\n".join(lines.to_list()))
+                fh.write("\r\n")
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise

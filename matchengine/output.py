@@ -8,7 +8,7 @@ from pathlib import Path
 import polars as pl
 
 from matchengine import matchmaker as mm
-from matchengine.csvfile import write_table
+from matchengine.csvfile import write_frame
 from matchengine.resolve import Outcome, Resolution
 
 # Written only when a review band is given: "yes" on rows a person should look at.
@@ -91,6 +91,100 @@ def result_rows(
         yield row
 
 
+def result_frame(
+    role: str,
+    app_header: Sequence[str],
+    app_columns: Sequence[Sequence[str]],
+    app_ids: Sequence[str],
+    clever: pl.DataFrame,
+    resolution: Resolution,
+    *,
+    extras: bool = True,
+    review_band: ReviewBand | None = None,
+) -> pl.DataFrame:
+    """The output rows as a frame of String columns (the same rows as ``result_rows``)."""
+    header = mm.output_header(list(app_header), role, extras)
+    if review_band is not None:
+        header.append(REVIEW_COLUMN)
+    fields = mm.CLEVER_FIELDS[role]
+    n_app = len(app_ids)
+    clever_ids: list[str] = clever["id"].to_list()
+    source = clever.select(
+        [
+            (pl.col(f) if f in clever.columns else pl.lit(None, dtype=pl.String)).alias(
+                f"clever.{f}"
+            )
+            for f in fields
+        ]
+    ).with_row_index("__row")
+
+    def tail(
+        outcomes: Sequence[Outcome], own: Sequence[str], other: Sequence[str]
+    ) -> dict[str, list[str]]:
+        cols: dict[str, list[str]] = {mm.RESULT_COLUMN: [o.status for o in outcomes]}
+        if extras:
+            cols["match.probability"] = [_fmt_prob(o.probability) for o in outcomes]
+            cols["match.weight"] = [_fmt_weight(o.weight) for o in outcomes]
+            cols["match.evidence"] = [o.evidence for o in outcomes]
+            cols["match.duplicate_of"] = [
+                ";".join(own[d] for d in o.duplicate_of) for o in outcomes
+            ]
+            cols["match.candidate"] = [
+                other[o.candidate] if o.candidate is not None and o.status != mm.MATCH else ""
+                for o in outcomes
+            ]
+        if review_band is not None:
+            cols[REVIEW_COLUMN] = ["yes" if needs_review(o, review_band) else "" for o in outcomes]
+        return cols
+
+    partners = [o.partner if o.status == mm.MATCH else None for o in resolution.app]
+    app_part = pl.DataFrame(
+        {
+            f"app.{h}": pl.Series(values, dtype=pl.String)
+            for h, values in zip(app_header, app_columns, strict=True)
+        }
+        | {"__row": pl.Series(partners, dtype=pl.UInt32)},
+    )
+    app_part = app_part.join(source, on="__row", how="left", maintain_order="left").drop("__row")
+    app_part = app_part.hstack(
+        pl.DataFrame(
+            tail(resolution.app, app_ids, clever_ids),
+            schema={k: pl.String for k in tail(resolution.app[:0], app_ids, clever_ids)},
+        )
+    )
+    unmatched = [
+        c
+        for c in sorted(range(clever.height), key=lambda c: clever_ids[c])
+        if resolution.clever[c].status != mm.MATCH
+    ]
+    outcomes = [resolution.clever[c] for c in unmatched]
+    clever_part = (
+        pl.DataFrame({"__row": pl.Series(unmatched, dtype=pl.UInt32)})
+        .join(source, on="__row", how="left", maintain_order="left")
+        .drop("__row")
+    )
+    clever_part = pl.concat(
+        [
+            pl.DataFrame(
+                {
+                    f"app.{h}": pl.Series([None] * len(unmatched), dtype=pl.String)
+                    for h in app_header
+                }
+            ),
+            clever_part,
+            pl.DataFrame(
+                tail(outcomes, clever_ids, app_ids),
+                schema={k: pl.String for k in tail(outcomes[:0], clever_ids, app_ids)},
+            ),
+        ],
+        how="horizontal",
+    )
+    frame = pl.concat([app_part, clever_part.select(app_part.columns)], how="vertical")
+    assert frame.columns == header, (frame.columns, header)
+    assert frame.height == n_app + len(unmatched)
+    return frame
+
+
 def write_results(
     path: str | Path,
     role: str,
@@ -104,25 +198,15 @@ def write_results(
     review_band: ReviewBand | None = None,
 ) -> int:
     """Write the Matchmaker CSV atomically; return the number of data rows."""
-    header = mm.output_header(list(app_header), role, extras)
-    if review_band is not None:
-        header.append(REVIEW_COLUMN)
-    count = 0
-
-    def counted() -> Iterator[list[str]]:
-        nonlocal count
-        for row in result_rows(
-            role,
-            app_header,
-            app_columns,
-            app_ids,
-            clever,
-            resolution,
-            extras=extras,
-            review_band=review_band,
-        ):
-            count += 1
-            yield row
-
-    write_table(path, header, counted())
-    return count
+    frame = result_frame(
+        role,
+        app_header,
+        app_columns,
+        app_ids,
+        clever,
+        resolution,
+        extras=extras,
+        review_band=review_band,
+    )
+    write_frame(path, frame)
+    return frame.height

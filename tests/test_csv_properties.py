@@ -118,3 +118,25 @@ def test_validator_never_raises_on_any_bytes(data: bytes, encoding: str) -> None
         report = validate_csv(path, encoding=encoding, max_problems=5)
     assert isinstance(report, CsvReport)
     _check_report(report, 5)
+
+
+@settings(max_examples=200, deadline=None)
+@given(tables(HEADERS, VALUES))
+def test_frame_writer_writes_the_same_bytes_as_the_row_writer(
+    table: tuple[list[str], list[list[str]]],
+) -> None:
+    """The vectorised writer used for results is byte-for-byte the row writer."""
+    import polars as pl
+
+    from matchengine.csvfile import write_frame
+
+    header, rows = table
+    frame = pl.DataFrame(
+        {h: [r[j] for r in rows] for j, h in enumerate(header)},
+        schema={h: pl.String for h in header},
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        a, b = Path(tmp) / "a.csv", Path(tmp) / "b.csv"
+        write_table(a, header, rows)
+        write_frame(b, frame)
+        assert a.read_bytes() == b.read_bytes()
