@@ -33,6 +33,7 @@ from typing import Any
 
 import polars as pl
 
+from matchengine.clever_fast import load_role_fast
 from matchengine.errors import InvalidDataError, UsageError
 from matchengine.fields import canonical_role
 from matchengine.matchmaker import CLEVER_FIELDS
@@ -124,6 +125,9 @@ def load_role(path: PathArg, role: str) -> pl.DataFrame:
         raise InvalidDataError(snapshot.no_users_message())
     with gc_paused():
         schools = _school_index(_load_objects(snapshot.files(("schools",))))
+        fast = load_role_fast(user_files, _HOLDER_ROLES[role], role, schools, USER_HELPERS)
+        if fast is not None:
+            return fast
         records = _load_users(user_files, _HOLDER_ROLES[role])
         return _role_frame(role, records, schools)
 

@@ -228,6 +228,7 @@ def match(
     with tempfile.TemporaryDirectory(prefix="matchengine-") as tmp:
         con = duckdb.connect(":memory:", config={"temp_directory": str(Path(tmp) / "spill")})
         try:
+            con.execute("SET enable_progress_bar = false")  # stdout may carry --json
             if threads:
                 con.execute(f"SET threads = {int(threads)}")
             if memory_limit:

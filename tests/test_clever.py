@@ -360,3 +360,26 @@ def test_student_location_is_read(tmp_path: Path) -> None:
     (tmp_path / "users.ndjson").write_text(json.dumps(user) + "\n", encoding="utf-8")
     row = load_role(tmp_path, "student").row(0, named=True)
     assert (row["_address"], row["_city"], row["_zip"]) == ("12 Oak St", "Salem", "02134")
+
+
+@pytest.mark.parametrize(
+    "snapshot",
+    [DATA / "ndjson", Path(__file__).parents[1] / "fixtures" / "district" / "clever"],
+)
+@pytest.mark.parametrize("role", ["student", "teacher", "staff"])
+def test_fast_reader_equals_the_careful_reader(
+    snapshot: Path, role: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One NDJSON users file goes through DuckDB; the result must be the Python reader's."""
+    from polars.testing import assert_frame_equal
+
+    import matchengine.clever as clever_module
+    from matchengine import clever_fast
+
+    snap = clever_module._Snapshot(snapshot)
+    files = snap.files(clever_module.USER_KINDS)
+    assert clever_fast.load_role_fast(files, ("student",), "student", {}, USER_HELPERS) is not None
+    fast = load_role(snapshot, role)
+    monkeypatch.setattr(clever_module, "load_role_fast", lambda *a, **k: None)
+    careful = load_role(snapshot, role)
+    assert_frame_equal(fast, careful)

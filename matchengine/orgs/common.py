@@ -168,6 +168,7 @@ def link(
     with tempfile.TemporaryDirectory(prefix="matchengine-") as tmp:
         con = duckdb.connect(":memory:", config={"temp_directory": str(Path(tmp) / "spill")})
         try:
+            con.execute("SET enable_progress_bar = false")  # stdout may carry --json
             if opts.threads:
                 con.execute(f"SET threads = {int(opts.threads)}")
             if opts.memory_limit:
