@@ -376,33 +376,38 @@ def norm_id_series(series: pl.Series) -> pl.Series:
     return out
 
 
+_SEP = "\x1f"  # joins values into one key; never part of a name or an id
+
+
+def _first_forms(key: str | None) -> list[str] | None:
+    """The first-name forms of a (first, preferred) pair: each name, its first word and
+    the name without spaces."""
+    if not key:
+        return None
+    forms: list[str] = []
+    for name in key.split(_SEP):
+        if not name:
+            continue
+        for form in (name, name.split(" ")[0], name.replace(" ", "")):
+            if form not in forms:
+                forms.append(form)
+    return forms or None
+
+
+def _first_aliases(key: str | None) -> list[str] | None:
+    forms = _first_forms(key)
+    if not forms:
+        return None
+    out: list[str] = []
+    for form in forms:
+        for alias in name_forms(form):
+            if alias not in out:
+                out.append(alias)
+    return out
+
+
 def _empty_to_null(expr: pl.Expr) -> pl.Expr:
     return pl.when(expr.list.len() > 0).then(expr).otherwise(None)
-
-
-def _regroup(
-    frame: pl.DataFrame, list_col: str, lookup: dict[str, list[str]], name: str
-) -> pl.Series:
-    """For each row, the concatenated ``lookup`` lists of its ``list_col`` items (deduplicated,
-    order kept), or null.  Vectorised: explode, join, regroup."""
-    keys = pl.DataFrame(
-        {"__item": list(lookup), "__vals": list(lookup.values())},
-        schema={"__item": pl.String, "__vals": pl.List(pl.String)},
-    )
-    exploded = (
-        frame.select(
-            pl.int_range(pl.len(), dtype=pl.Int64).alias("__row"), pl.col(list_col).alias("__item")
-        )
-        .explode("__item")
-        .join(keys, on="__item", how="left", maintain_order="left")
-        .explode("__vals")
-        .drop_nulls("__vals")
-        .group_by("__row", maintain_order=True)
-        .agg(pl.col("__vals").unique(maintain_order=True))
-    )
-    rows = pl.DataFrame({"__row": pl.int_range(frame.height, dtype=pl.Int64, eager=True)})
-    joined = rows.join(exploded, on="__row", how="left", maintain_order="left")
-    return joined["__vals"].alias(name)
 
 
 def normalize_people(raw: pl.DataFrame) -> pl.DataFrame:
@@ -433,34 +438,19 @@ def normalize_people(raw: pl.DataFrame) -> pl.DataFrame:
     out["first_key"] = map_unique(first, phonetic, pl.String())
     out["last_key"] = map_unique(last, phonetic, pl.String())
     out["last_tokens"] = last.str.split(" ")
-    names = pl.DataFrame({"f": first, "p": pref})
-    forms = []
-    for c in ("f", "p"):
-        forms += [
-            pl.col(c),
-            pl.col(c).str.split(" ").list.first(),
-            pl.col(c).str.replace_all(" ", "", literal=True),
-        ]
-    firsts = names.select(
-        _empty_to_null(
-            pl.concat_list(forms).list.drop_nulls().list.unique(maintain_order=True)
-        ).alias("first_names")
-    )
-    out["first_names"] = firsts["first_names"]
-    distinct = firsts["first_names"].explode().drop_nulls().unique().to_list()
-    out["first_aliases"] = _regroup(
-        firsts, "first_names", {v: list(name_forms(v)) for v in distinct}, "first_aliases"
-    )
+    # First-name forms and their nickname relatives depend only on (first, preferred):
+    # computed once per distinct pair, not per row.
+    pair = pl.select(
+        pl.concat_str([first.fill_null(""), pref.fill_null("")], separator=_SEP)
+    ).to_series()
+    out["first_names"] = map_unique(pair, _first_forms, pl.List(pl.String()))
+    out["first_aliases"] = map_unique(pair, _first_aliases, pl.List(pl.String()))
     id_cols = ("sis_id", "student_number", "teacher_number", "staff_id", "state_id")
     for f in id_cols:
         out[f] = norm_id_series(col(f)).alias(f)
     out["any_ids"] = (
         pl.DataFrame({k: out[k] for k in id_cols})
-        .select(
-            _empty_to_null(
-                pl.concat_list(pl.all()).list.drop_nulls().list.unique(maintain_order=True)
-            )
-        )
+        .select(_empty_to_null(pl.concat_list(pl.all()).list.drop_nulls()))
         .to_series()
     )
     email = map_unique(col("email"), norm_email, pl.String())
@@ -478,18 +468,19 @@ def normalize_people(raw: pl.DataFrame) -> pl.DataFrame:
     out["department"] = map_unique(col("department"), norm_name, pl.String())
     from matchengine.orgs.values import address, address_key, zip_code
 
-    home = map_unique(col("address") if "address" in raw.columns else col("_address"), address, pl.String())
+    home = map_unique(
+        col("address") if "address" in raw.columns else col("_address"), address, pl.String()
+    )
     out["address"] = home
     out["address_key"] = map_unique(home, address_key, pl.String())
-    out["zip"] = map_unique(col("zip") if "zip" in raw.columns else col("_zip"), zip_code, pl.String())
+    out["zip"] = map_unique(
+        col("zip") if "zip" in raw.columns else col("_zip"), zip_code, pl.String()
+    )
     if "_school_keys" in raw.columns:
-        refs = pl.DataFrame({"refs": raw["_school_keys"].cast(pl.List(pl.String))})
+        refs = raw["_school_keys"].cast(pl.List(pl.String)).list.join(_SEP)
     else:
-        refs = pl.DataFrame({"refs": col("school")}).select(
-            pl.when(pl.col("refs").is_not_null()).then(pl.concat_list("refs")).alias("refs")
-        )
-    distinct_refs = refs["refs"].explode().drop_nulls().unique().to_list()
-    out["school_keys"] = _regroup(
-        refs, "refs", {v: school_keys([v]) or [] for v in distinct_refs}, "school_keys"
+        refs = col("school")
+    out["school_keys"] = map_unique(
+        refs, lambda v: school_keys(v.split(_SEP)) if v else None, pl.List(pl.String())
     )
     return pl.DataFrame([s.alias(k) for k, s in out.items()])
