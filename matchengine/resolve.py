@@ -219,17 +219,18 @@ def _veto_reason(rules: Rules, gammas: dict[str, int]) -> str | None:
 
 
 def strong_id_groups(values: Mapping[str, Sequence[str | None]]) -> list[tuple[int, int]]:
-    """Edges between rows that share a value of any strong identifier column."""
+    """Edges between rows that share a value of any strong identifier column: each row to
+    the first row holding the same value (vectorised; ids are nearly all distinct)."""
     edges: list[tuple[int, int]] = []
     for column in values.values():
-        first: dict[str, int] = {}
-        for i, v in enumerate(column):
-            if v is None:
-                continue
-            if v in first:
-                edges.append((first[v], i))
-            else:
-                first[v] = i
+        frame = pl.DataFrame({"v": pl.Series(column, dtype=pl.String)}).with_row_index("i")
+        shared = (
+            frame.drop_nulls("v")
+            .with_columns(pl.col("i").min().over("v").alias("first"))
+            .filter(pl.col("i") != pl.col("first"))
+            .sort("i")
+        )
+        edges.extend(zip(shared["first"].to_list(), shared["i"].to_list(), strict=True))
     return edges
 
 
