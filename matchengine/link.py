@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import duckdb
+import polars as pl
 
 from matchengine.rules import Comparison, Level, Rules
 
@@ -158,6 +159,18 @@ def level_weights(rules: Rules) -> dict[str, list[float]]:
 
 def level_labels(rules: Rules) -> dict[str, list[str]]:
     return {c.name: [lv.label for lv in reversed(c.levels)] for c in rules.comparisons}
+
+
+def register_table(con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame) -> None:
+    """``frame`` as DuckDB table ``name`` with a BIGINT ``unique_id`` (its row number)."""
+    arrow = (
+        frame.with_row_index("unique_id")
+        .with_columns(pl.col("unique_id").cast(pl.Int64))
+        .to_arrow()
+    )
+    con.register(f"{name}_arrow", arrow)
+    con.execute(f"CREATE TABLE {name} AS SELECT * FROM {name}_arrow")
+    con.unregister(f"{name}_arrow")
 
 
 def _with_source(

@@ -30,7 +30,11 @@ def _package_pairs() -> list[tuple[str, str]]:
         from nicknames import name_triplets
     except ImportError:  # the package is a dependency; tolerate its absence all the same
         return []
-    return [(t.name1.lower(), t.name2.lower()) for t in name_triplets() if t.relationship == "has_nickname"]
+    return [
+        (t.name1.lower(), t.name2.lower())
+        for t in name_triplets()
+        if t.relationship == "has_nickname"
+    ]
 
 
 @lru_cache(maxsize=1)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import polars as pl
@@ -32,65 +32,6 @@ def needs_review(o: Outcome, band: ReviewBand) -> bool:
     return not o.decided and o.probability is not None and band[0] <= o.probability <= band[1]
 
 
-def result_rows(
-    role: str,
-    app_header: Sequence[str],
-    app_columns: Sequence[Sequence[str]],
-    app_ids: Sequence[str],
-    clever: pl.DataFrame,
-    resolution: Resolution,
-    *,
-    extras: bool = True,
-    review_band: ReviewBand | None = None,
-) -> Iterator[list[str]]:
-    """Yield output rows (without the header) in Matchmaker order.
-
-    With ``review_band`` each row ends with ``match.review`` (``yes`` or empty).
-    """
-    fields = mm.CLEVER_FIELDS[role]
-    clever_cols = [
-        clever[f].to_list() if f in clever.columns else [""] * clever.height for f in fields
-    ]
-    clever_ids: list[str] = clever["id"].to_list()
-    n_app = len(app_ids)
-    empty_clever = [""] * len(fields)
-    empty_app = [""] * len(app_header)
-
-    def clever_values(c: int | None) -> list[str]:
-        if c is None:
-            return empty_clever
-        return [col[c] if col[c] is not None else "" for col in clever_cols]
-
-    def extra_values(o: Outcome, own_ids: Sequence[str], other_ids: Sequence[str]) -> list[str]:
-        review = [] if review_band is None else ["yes" if needs_review(o, review_band) else ""]
-        if not extras:
-            return review
-        return [
-            _fmt_prob(o.probability),
-            _fmt_weight(o.weight),
-            o.evidence,
-            ";".join(own_ids[d] for d in o.duplicate_of),
-            other_ids[o.candidate] if o.candidate is not None and o.status != mm.MATCH else "",
-            *review,
-        ]
-
-    for i in range(n_app):
-        o = resolution.app[i]
-        row = [col[i] for col in app_columns]
-        row += clever_values(o.partner if o.status == mm.MATCH else None)
-        row.append(o.status)
-        row += extra_values(o, app_ids, clever_ids)
-        yield row
-    order = sorted(range(clever.height), key=lambda c: clever_ids[c])
-    for c in order:
-        o = resolution.clever[c]
-        if o.status == mm.MATCH:
-            continue
-        row = list(empty_app) + clever_values(c) + [o.status]
-        row += extra_values(o, clever_ids, app_ids)
-        yield row
-
-
 def result_frame(
     role: str,
     app_header: Sequence[str],
@@ -102,7 +43,7 @@ def result_frame(
     extras: bool = True,
     review_band: ReviewBand | None = None,
 ) -> pl.DataFrame:
-    """The output rows as a frame of String columns (the same rows as ``result_rows``)."""
+    """The output rows as a frame of String columns (app rows in input order, then unmatched Clever rows by id)."""
     header = mm.output_header(list(app_header), role, extras)
     if review_band is not None:
         header.append(REVIEW_COLUMN)

@@ -20,6 +20,7 @@ from matchengine.fields import canonical_role
 from matchengine.link import (
     estimate_m,
     estimate_u,
+    register_table,
     score_pairs,
     wants_m_estimate,
     wants_u_estimate,
@@ -27,8 +28,8 @@ from matchengine.link import (
 from matchengine.normalize import normalize_people
 from matchengine.orgs import ORG_ROLES, match_org
 from matchengine.output import ReviewBand, write_results
-from matchengine.resolve import Resolution, logit, resolve
-from matchengine.rules import Rules, load_rules
+from matchengine.resolve import Resolution, logit, resolve, strong_ids
+from matchengine.rules import load_rules
 from matchengine.validation import ValidationReport, validate_app
 
 log = logging.getLogger(__name__)
@@ -101,21 +102,6 @@ def _app_frame(report: ValidationReport) -> pl.DataFrame:
 def _clever_frame(df: pl.DataFrame) -> pl.DataFrame:
     renames = {"_preferred_first_name": "preferred_first_name"}
     return df.rename({k: v for k, v in renames.items() if k in df.columns})
-
-
-def _register(con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame) -> None:
-    arrow = (
-        frame.with_row_index("unique_id")
-        .with_columns(pl.col("unique_id").cast(pl.Int64))
-        .to_arrow()
-    )
-    con.register(f"{name}_arrow", arrow)
-    con.execute(f"CREATE TABLE {name} AS SELECT * FROM {name}_arrow")
-    con.unregister(f"{name}_arrow")
-
-
-def _strong_ids(frame: pl.DataFrame, rules: Rules) -> dict[str, list[str | None]]:
-    return {c: frame[c].to_list() for c in rules.strong_ids if c in frame.columns}
 
 
 def match(
@@ -233,8 +219,8 @@ def match(
                 con.execute(f"SET threads = {int(threads)}")
             if memory_limit:
                 con.execute("SET memory_limit = ?", [memory_limit])
-            _register(con, "me_app", app_n)
-            _register(con, "me_clever", clever_n)
+            register_table(con, "me_app", app_n)
+            register_table(con, "me_clever", clever_n)
             u_pairs = 0
             if wants_u_estimate(rules, n_app, n_clever):
                 say("estimate u")
@@ -255,8 +241,8 @@ def match(
                 rules,
                 n_app,
                 n_clever,
-                _strong_ids(app_n, rules),
-                _strong_ids(clever_n, rules),
+                strong_ids(app_n, rules),
+                strong_ids(clever_n, rules),
                 threshold=threshold,
                 forced=forced,
             )

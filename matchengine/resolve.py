@@ -218,6 +218,11 @@ def _veto_reason(rules: Rules, gammas: dict[str, int]) -> str | None:
     return None
 
 
+def strong_ids(frame: pl.DataFrame, rules: Rules) -> dict[str, list[str | None]]:
+    """The rules' strong identifier columns of a normalised side."""
+    return {c: frame[c].to_list() for c in rules.strong_ids if c in frame.columns}
+
+
 def strong_id_groups(values: Mapping[str, Sequence[str | None]]) -> list[tuple[int, int]]:
     """Edges between rows that share a value of any strong identifier column: each row to
     the first row holding the same value (vectorised; ids are nearly all distinct)."""

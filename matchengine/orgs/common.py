@@ -21,10 +21,10 @@ from matchengine import matchmaker as mm
 from matchengine.csvfile import CsvTable, read_table
 from matchengine.errors import InvalidDataError, UsageError
 from matchengine.fields import find_id_column
-from matchengine.link import ScoredPairs, score_pairs
+from matchengine.link import ScoredPairs, register_table, score_pairs
 from matchengine.output import write_results
 from matchengine.pipeline import MatchResult, Progress, ValidationFailed
-from matchengine.resolve import Resolution, logit, resolve
+from matchengine.resolve import Resolution, logit, resolve, strong_ids
 from matchengine.rules import Rules
 from matchengine.validation import ValidationReport, validate_app
 
@@ -119,22 +119,6 @@ def read_app(app_csv: str | Path, role: str, opts: Options) -> AppInput:
     return AppInput(report, table, report.csv.id_column, dict(report.mapping.fields))
 
 
-def _register(con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame) -> None:
-    """``frame`` as table ``name`` with a BIGINT ``unique_id`` (its row number)."""
-    arrow = (
-        frame.with_row_index("unique_id")
-        .with_columns(pl.col("unique_id").cast(pl.Int64))
-        .to_arrow()
-    )
-    con.register(f"{name}_arrow", arrow)
-    con.execute(f"CREATE TABLE {name} AS SELECT * FROM {name}_arrow")
-    con.unregister(f"{name}_arrow")
-
-
-def strong_ids(frame: pl.DataFrame, rules: Rules) -> dict[str, list[str | None]]:
-    return {c: frame[c].to_list() for c in rules.strong_ids if c in frame.columns}
-
-
 @dataclass
 class Linked:
     resolution: Resolution
@@ -173,8 +157,8 @@ def link(
                 con.execute(f"SET threads = {int(opts.threads)}")
             if opts.memory_limit:
                 con.execute("SET memory_limit = ?", [opts.memory_limit])
-            _register(con, "me_app", app_n)
-            _register(con, "me_clever", clever_n)
+            register_table(con, "me_app", app_n)
+            register_table(con, "me_clever", clever_n)
             min_weight = logit(_KEEP_PROBABILITY) - logit(prior)
             pairs = score_pairs(con, "me_app", "me_clever", rules, min_weight=min_weight)
             scored = pairs.count
