@@ -198,7 +198,10 @@ def match(
         int | None, typer.Option("--threads", help="DuckDB threads (default: all cores).")
     ] = None,
     memory_limit: Annotated[
-        str | None, typer.Option("--memory-limit", help="DuckDB memory limit, e.g. 4GB.")
+        str | None,
+        typer.Option(
+            "--memory-limit", help="DuckDB memory limit, e.g. 1GB (default 3GB; it spills past it)."
+        ),
     ] = None,
     review_band: ReviewBandOpt = None,
     decisions: Annotated[

@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 
 APP = "app"
 CLEVER = "clever"
+# DuckDB's share of memory unless --memory-limit says otherwise (it spills past it).
+DEFAULT_MEMORY_LIMIT = "3GB"
 # A term-frequency-adjusted agreement never counts for more than a value seen once in
 # ten thousand records: one-off spellings are as likely typos as rare names.
 TF_MINIMUM_U = 0.0001

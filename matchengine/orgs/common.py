@@ -21,7 +21,7 @@ from matchengine import matchmaker as mm
 from matchengine.csvfile import CsvTable, read_table
 from matchengine.errors import InvalidDataError, UsageError
 from matchengine.fields import find_id_column
-from matchengine.link import ScoredPairs, register_table, score_pairs
+from matchengine.link import DEFAULT_MEMORY_LIMIT, ScoredPairs, register_table, score_pairs
 from matchengine.output import write_results
 from matchengine.pipeline import MatchResult, Progress, ValidationFailed
 from matchengine.resolve import Resolution, logit, resolve, strong_ids
@@ -155,8 +155,7 @@ def link(
             con.execute("SET enable_progress_bar = false")  # stdout may carry --json
             if opts.threads:
                 con.execute(f"SET threads = {int(opts.threads)}")
-            if opts.memory_limit:
-                con.execute("SET memory_limit = ?", [opts.memory_limit])
+            con.execute("SET memory_limit = ?", [opts.memory_limit or DEFAULT_MEMORY_LIMIT])
             register_table(con, "me_app", app_n)
             register_table(con, "me_clever", clever_n)
             min_weight = logit(_KEEP_PROBABILITY) - logit(prior)
