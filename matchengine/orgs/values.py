@@ -12,6 +12,8 @@ import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
+import jellyfish
+
 from matchengine.normalize import fold_text, is_blank, norm_grade, norm_id
 
 _NON_ALNUM_RE = re.compile(r"[^0-9a-z]+")
@@ -82,13 +84,46 @@ _SCHOOL_TYPES = {
 }
 
 
+# The closed vocabulary of school names: a misspelling of one of these words carries no
+# identity ("Elementray", "Midlde", "Schoos"), so it is read as the word.
+_SCHOOL_VOCABULARY = (
+    "elementary",
+    "middle",
+    "school",
+    "academy",
+    "intermediate",
+    "junior",
+    "senior",
+    "primary",
+    "center",
+    "charter",
+    "preparatory",
+    "international",
+    "magnet",
+    "montessori",
+)
+
+
+@lru_cache(maxsize=100_000)
+def _vocabulary_word(token: str) -> str:
+    """``token``, or the vocabulary word it misspells by one edit (words of 5+ letters)."""
+    if len(token) < 5 or token in _SCHOOL_VOCABULARY or not token.isalpha():
+        return token
+    close = [
+        w
+        for w in _SCHOOL_VOCABULARY
+        if abs(len(w) - len(token)) <= 1 and jellyfish.damerau_levenshtein_distance(w, token) <= 1
+    ]
+    return close[0] if len(close) == 1 else token
+
+
 def _school_tokens(value: str) -> list[str]:
     text = _LETTER_DIGIT_RE.sub(" ", _LEADING_ZEROS_RE.sub("", fold_text(value)))
     for pattern, repl in _SCHOOL_PHRASES:
         text = pattern.sub(repl, text)
     out: list[str] = []
     for t in _tokens(text):
-        t = t.lstrip("0") or "0" if t.isdigit() else t
+        t = t.lstrip("0") or "0" if t.isdigit() else _vocabulary_word(t)
         out.extend(_SCHOOL_WORDS.get(t, t).split())
     return out
 
