@@ -25,7 +25,7 @@ from matchengine.link import DEFAULT_MEMORY_LIMIT, ScoredPairs, register_table, 
 from matchengine.output import write_results
 from matchengine.pipeline import MatchResult, Progress, ValidationFailed
 from matchengine.resolve import Resolution, logit, resolve, strong_ids
-from matchengine.rules import Rules
+from matchengine.rules import Rules, load_rules
 from matchengine.validation import ValidationReport, validate_app
 
 # Pairs whose app-to-Clever probability would be below this are not kept at all.
@@ -117,6 +117,21 @@ def read_app(app_csv: str | Path, role: str, opts: Options) -> AppInput:
     table = report.table
     assert table is not None and report.mapping is not None and report.csv.id_column is not None
     return AppInput(report, table, report.csv.id_column, dict(report.mapping.fields))
+
+
+def start(
+    app_csv: str | Path, out: Path, opts: Options, role: str
+) -> tuple[Clock, Rules, AppInput]:
+    """The common opening of every role's run: options checked, rules loaded (a bad rules
+    file fails before any data is read), the app CSV validated; the clock is at "load"."""
+    check_options(opts, out)
+    clock = Clock(opts.progress)
+    rules = load_rules(role, opts.rules_path)
+    clock.say("validate")
+    app = read_app(app_csv, role, opts)
+    clock.lap("validate")
+    clock.say("load")
+    return clock, rules, app
 
 
 @dataclass

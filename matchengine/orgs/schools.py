@@ -16,11 +16,10 @@ from matchengine import clever as clever_io
 from matchengine.errors import InvalidDataError
 from matchengine.normalize import map_unique
 from matchengine.orgs import values as v
-from matchengine.orgs.common import Clock, Options, check_options, decisions_for, link, read_app
+from matchengine.orgs.common import Options, decisions_for, link, start
 from matchengine.orgs.common import result as make_result
 from matchengine.orgs.common import write as write_out
 from matchengine.pipeline import MatchResult
-from matchengine.rules import load_rules
 
 ROLE = "school"
 _IDS = ("sis_id", "school_number", "state_id")
@@ -74,13 +73,7 @@ def normalize_schools(raw: pl.DataFrame) -> pl.DataFrame:
 def match_schools(
     app_csv: str | Path, clever_path: str | Path, out: Path, opts: Options
 ) -> MatchResult:
-    check_options(opts, out)
-    clock = Clock(opts.progress)
-    rules = load_rules(ROLE, opts.rules_path)
-    clock.say("validate")
-    app = read_app(app_csv, ROLE, opts)
-    clock.lap("validate")
-    clock.say("load")
+    clock, rules, app = start(app_csv, out, opts, ROLE)
     clever_df = clever_io.load_schools(clever_path)
     if clever_df.height == 0:
         raise InvalidDataError(

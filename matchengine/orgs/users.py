@@ -22,18 +22,15 @@ from matchengine.link import ScoredPairs
 from matchengine.matchmaker import CLEVER_FIELDS
 from matchengine.normalize import normalize_people
 from matchengine.orgs.common import (
-    Clock,
     Options,
     PairsHook,
-    check_options,
     decisions_for,
     link,
-    read_app,
+    start,
 )
 from matchengine.orgs.common import result as make_result
 from matchengine.orgs.common import write as write_out
 from matchengine.pipeline import MatchResult
-from matchengine.rules import load_rules
 
 ROLE = "user"
 _ROW_ROLES = ("teacher", "staff")
@@ -155,13 +152,7 @@ def collapse_to_users(user_of_row: list[int]) -> PairsHook:
 def match_users(
     app_csv: str | Path, clever_path: str | Path, out: Path, opts: Options
 ) -> MatchResult:
-    check_options(opts, out)
-    clock = Clock(opts.progress)
-    rules = load_rules(ROLE, opts.rules_path)
-    clock.say("validate")
-    app = read_app(app_csv, ROLE, opts)
-    clock.lap("validate")
-    clock.say("load")
+    clock, rules, app = start(app_csv, out, opts, ROLE)
     rows, users = load_users(clever_path)
     if users.height == 0:
         raise InvalidDataError(
