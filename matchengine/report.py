@@ -18,15 +18,14 @@ from __future__ import annotations
 import html
 import json
 import math
-import os
 import re
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from matchengine import matchmaker as mm
+from matchengine.atomic import atomic_text
 from matchengine.errors import UsageError
 from matchengine.output import ReviewBand
 from matchengine.review import NULL_LEVEL, ReviewFile, RowEvidence, logit2
@@ -451,15 +450,9 @@ def write_report(
         review_band=review_band,
         max_rows=max_rows,
     )
-    fd, tmp = tempfile.mkstemp(prefix=f".{html_path.name}.", suffix=".part", dir=html_path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(page)
-        os.replace(tmp, html_path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    # Student data: the page is readable by its owner only.
+    with atomic_text(html_path, newline="\n", mode=0o600) as fh:
+        fh.write(page)
     summary.html = str(html_path)
     return summary
 

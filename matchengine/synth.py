@@ -29,7 +29,6 @@ import contextlib
 import itertools
 import json
 import math
-import os
 import random
 import tempfile
 import unicodedata
@@ -42,6 +41,7 @@ from pathlib import Path
 from typing import IO, Any, TypeVar
 
 from matchengine import synthdata as sd
+from matchengine.atomic import atomic_text
 from matchengine.csvfile import write_table
 from matchengine.errors import UsageError
 from matchengine.fields import canonical_role
@@ -1358,26 +1358,6 @@ def _read_spool(fh: IO[str], pad: int) -> Iterator[list[str]]:
         yield [*lead, *vals] if pad else vals
 
 
-@contextlib.contextmanager
-def _atomic_text(path: Path) -> Iterator[IO[str]]:
-    """A text file that appears under ``path`` only when complete (mode 0666 - umask)."""
-    while True:
-        tmp = str(path.parent / f".{path.name}.{os.urandom(6).hex()}.part")
-        try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-            break
-        except FileExistsError:
-            continue
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            yield fh
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 def generate(
     role: str,
     records: int,
@@ -1442,7 +1422,7 @@ def _generate(
     gen = _District(role, records, seed, with_ids, noise)
     if keep_truth:
         gen.truth = ({}, {})
-    with _atomic_text(clever_dir / "schools.ndjson") as fh:
+    with atomic_text(clever_dir / "schools.ndjson", newline="\n") as fh:
         for s in gen.schools:
             obj = s.to_json(gen.district_id)
             fh.write(_JSON.encode(obj))
@@ -1451,7 +1431,7 @@ def _generate(
     with (
         tempfile.TemporaryFile("w+", encoding="utf-8", newline="\n", dir=out_dir) as app_spool,
         tempfile.TemporaryFile("w+", encoding="utf-8", newline="\n", dir=out_dir) as cl_spool,
-        _atomic_text(clever_dir / "users.ndjson") as users,
+        atomic_text(clever_dir / "users.ndjson", newline="\n") as users,
     ):
         write_table(out_dir / "app.csv", gen.app_header, gen.run(users, app_spool, cl_spool))
         header = output_header(gen.app_header, role, extras=False)

@@ -32,6 +32,7 @@ from typing import Any
 import polars as pl
 
 from matchengine import synthdata as sd
+from matchengine.atomic import atomic_text
 from matchengine.csvfile import write_table
 from matchengine.errors import UsageError
 from matchengine.matchmaker import (
@@ -217,9 +218,8 @@ def _write_ndjson(path: Path, objects: Sequence[dict[str, Any]]) -> None:
         json.dumps(o, sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n"
         for o in ordered
     )
-    tmp = path.with_name(f".{path.name}.part")
-    tmp.write_text(text, encoding="utf-8", newline="\n")
-    tmp.replace(path)
+    with atomic_text(path, newline="\n") as fh:
+        fh.write(text)
 
 
 @dataclass
