@@ -16,23 +16,20 @@ from typing import Any
 from matchengine.csvfile import CsvReport, CsvTable, validate_csv
 from matchengine.fields import FieldMapping, canonical_role, map_headers
 from matchengine.problems import Problem
+from matchengine.rules import load_rules
 
-# Fields that can carry a match beyond names, per role (a run with none of them can only
-# compare names, which never makes a match).
-_SUPPORTING = {
-    "student": (
-        "sis_id",
-        "student_number",
-        "state_id",
-        "dob",
-        "email",
-        "username",
-        "grade",
-        "school",
-    ),
-    "teacher": ("email", "sis_id", "teacher_number", "state_id", "username", "school", "title"),
-    "staff": ("email", "staff_id", "username", "title", "department", "school"),
-}
+# Roles whose app CSV must have a matching field of its own (people).
+_USER_ROLES = ("student", "teacher", "staff")
+
+
+def _supporting_fields(role: str) -> tuple[str, ...]:
+    """The fields that can carry a match beyond names: the rules' ``needs_one_of``.
+
+    The bundled rules are the source of truth (their comparisons are named after the
+    fields), so this warning and the matcher never disagree.
+    """
+    return load_rules(role).needs_one_of
+
 
 _DATE_SHAPES = (
     (re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$"), "YYYY-MM-DD"),
@@ -110,8 +107,8 @@ def validate_app(
         return result
     mapping = map_headers(report.header, role, overrides, report.id_column)
     result.mapping = mapping
-    supporting = _SUPPORTING.get(role, ())
-    if role in _SUPPORTING and not mapping.fields:
+    supporting = _supporting_fields(role) if role in _USER_ROLES else ()
+    if role in _USER_ROLES and not mapping.fields:
         result.problems.append(
             Problem(
                 code="no-matching-fields",
