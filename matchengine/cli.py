@@ -467,20 +467,22 @@ ReviewRoleOpt = Annotated[
     str | None,
     typer.Option("--role", "-r", help="The output's role (default: told by its clever.* columns)."),
 ]
+ReviewOutputArg = Annotated[
+    Path, typer.Argument(help="A matchengine output CSV (with match.* columns).")
+]
+ReviewThresholdOpt = Annotated[
+    float | None,
+    typer.Option("--threshold", help="The threshold the run used (default: the rules')."),
+]
 
 
 @app.command()
 def report(
-    output: Annotated[
-        Path, typer.Argument(help="A matchengine output CSV (with match.* columns).")
-    ],
+    output: ReviewOutputArg,
     html: Annotated[Path, typer.Option("--html", help="Where to write the review page.")],
     role: ReviewRoleOpt = None,
     rules: ReviewRulesOpt = None,
-    threshold: Annotated[
-        float | None,
-        typer.Option("--threshold", help="The threshold the run used (default: the rules')."),
-    ] = None,
+    threshold: ReviewThresholdOpt = None,
     review_band: ReviewBandOpt = None,
     id_column: IdColOpt = None,
     map_: MapOpt = None,
@@ -513,9 +515,7 @@ def report(
 
 @app.command()
 def explain(
-    output: Annotated[
-        Path, typer.Argument(help="A matchengine output CSV (with match.* columns).")
-    ],
+    output: ReviewOutputArg,
     app_id: Annotated[
         str | None, typer.Option("--app-id", help="Explain the row of this app id.")
     ] = None,
@@ -524,10 +524,7 @@ def explain(
     ] = None,
     role: ReviewRoleOpt = None,
     rules: ReviewRulesOpt = None,
-    threshold: Annotated[
-        float | None,
-        typer.Option("--threshold", help="The threshold the run used (default: the rules')."),
-    ] = None,
+    threshold: ReviewThresholdOpt = None,
     id_column: IdColOpt = None,
     map_: MapOpt = None,
     as_json: JsonOpt = False,
