@@ -322,37 +322,20 @@ def match_sections(
     c_teachers: list[list[str]] = sections["_teachers"].to_list()
     course_ids = sections["course"].to_list()
     term_ids = sections["term_id"].to_list()
-    clever_raw = pl.DataFrame(
-        {
-            "sis_id": sections["sis_id"],
-            "section_number": sections["section_number"],
-            "period": sections["period"],
-            "course_name": [
-                clever_io._s(courses.get(c, {}).get("name")) or None for c in course_ids
-            ],
-            "course_number": [
-                clever_io._s(courses.get(c, {}).get("number")) or None for c in course_ids
-            ],
-            "term": [clever_io._s(terms.get(t, {}).get("name")) or t or None for t in term_ids],
-            "subject": sections["subject"],
-            "grade": sections["grade"],
-            "name": sections["name"],
-        },
-        schema={
-            f: pl.String
-            for f in (
-                "sis_id",
-                "section_number",
-                "period",
-                "course_name",
-                "course_number",
-                "term",
-                "subject",
-                "grade",
-                "name",
-            )
-        },
-    )
+    columns: dict[str, object] = {
+        "sis_id": sections["sis_id"],
+        "section_number": sections["section_number"],
+        "period": sections["period"],
+        "course_name": [clever_io._s(courses.get(c, {}).get("name")) or None for c in course_ids],
+        "course_number": [
+            clever_io._s(courses.get(c, {}).get("number")) or None for c in course_ids
+        ],
+        "term": [clever_io._s(terms.get(t, {}).get("name")) or t or None for t in term_ids],
+        "subject": sections["subject"],
+        "grade": sections["grade"],
+        "name": sections["name"],
+    }
+    clever_raw = pl.DataFrame(columns, schema={f: pl.String for f in columns})
     clever_n = normalize_sections(
         clever_raw,
         [s or None for s in sections["school"].to_list()],
