@@ -20,7 +20,14 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from matchengine.rules import Comparison, Level, Rules
+from matchengine.rules import (
+    Comparison,
+    Level,
+    MEstimation,
+    Rules,
+    UEstimation,
+    weights_distinct,
+)
 
 log = logging.getLogger(__name__)
 
@@ -347,11 +354,7 @@ def estimate_u(
         total = sum(counts.values())
         a = cfg.prior_strength
         us = [(counts.get(i, 0) + a * lv.u) / (total + a) for i, lv in enumerate(comp.levels)]
-        weights = [
-            round(math.log2(lv.m / u), 9) if u > 0 else None
-            for lv, u in zip(comp.levels, us, strict=True)
-        ]
-        if None in weights or len(set(weights)) != len(weights) or 0.0 in weights:
+        if not weights_distinct([(lv.m, u) for lv, u in zip(comp.levels, us, strict=True)]):
             kept.append(comp.name)
             new_comparisons.append(comp)
             continue
@@ -364,11 +367,14 @@ def estimate_u(
     return UEstimate(replace(rules, comparisons=tuple(new_comparisons)), pairs, changed, kept)
 
 
-def wants_u_estimate(rules: Rules, n_app: int, n_clever: int) -> bool:
-    cfg = rules.estimate_u
+def _wanted(cfg: UEstimation | MEstimation, n_app: int, n_clever: int) -> bool:
     if cfg.mode == "never":
         return False
     return cfg.mode == "always" or min(n_app, n_clever) >= cfg.min_records
+
+
+def wants_u_estimate(rules: Rules, n_app: int, n_clever: int) -> bool:
+    return _wanted(rules.estimate_u, n_app, n_clever)
 
 
 @dataclass
@@ -451,11 +457,8 @@ def estimate_m(
             ms.append(lv.m if not isinstance(m, (int, float)) else (1 - w) * float(m) + w * lv.m)
         total = sum(ms)
         ms = [m / total for m in ms]
-        weights = [round(math.log2(m / lv.u), 9) for m, lv in zip(ms, comp.levels, strict=True)]
-        if (
-            ms == [lv.m for lv in comp.levels]
-            or len(set(weights)) != len(weights)
-            or 0.0 in weights
+        if ms == [lv.m for lv in comp.levels] or not weights_distinct(
+            [(m, lv.u) for m, lv in zip(ms, comp.levels, strict=True)]
         ):
             kept.append(comp.name)
             comparisons.append(comp)
@@ -466,12 +469,8 @@ def estimate_m(
                 comp, levels=tuple(replace(lv, m=m) for lv, m in zip(comp.levels, ms, strict=True))
             )
         )
-    db.delete_tables_created_by_splink_from_db()
     return MEstimate(replace(rules, comparisons=tuple(comparisons)), sessions, changed, kept)
 
 
 def wants_m_estimate(rules: Rules, n_app: int, n_clever: int) -> bool:
-    cfg = rules.estimate_m
-    if cfg.mode == "never":
-        return False
-    return cfg.mode == "always" or min(n_app, n_clever) >= cfg.min_records
+    return _wanted(rules.estimate_m, n_app, n_clever)

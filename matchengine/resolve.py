@@ -157,19 +157,8 @@ def _conflict(rules: Rules) -> pl.Expr:
     return pl.any_horizontal(triggers) if triggers else pl.lit(False)
 
 
-def evidence_text(rules: Rules, gammas: dict[str, int]) -> str:
-    labels = level_labels(rules)
-    parts = []
-    for c in rules.comparisons:
-        g = gammas.get(c.name, -1)
-        if g is None or g < 0:
-            continue
-        parts.append(f"{c.name}={labels[c.name][g]}")
-    return "; ".join(parts)
-
-
 def _evidence_expr(rules: Rules) -> pl.Expr:
-    """``evidence_text`` for every pair at once: ``name=label; ...``, null levels left out."""
+    """Every pair's evidence: ``name=label; ...`` in rules order, null levels left out."""
     labels = level_labels(rules)
     parts = []
     for c in rules.comparisons:
@@ -181,7 +170,8 @@ def _evidence_expr(rules: Rules) -> pl.Expr:
 
 
 def _reason_expr(rules: Rules) -> pl.Expr:
-    """``_veto_reason`` for every pair at once (null when nothing stands in the way)."""
+    """Every pair's reason not to match: the first veto that fires, else "only names
+    agree" when no needs_one_of comparison agrees, else null."""
     gi = _level_index(rules)
     expr: pl.Expr | None = None
     chain: Any = pl
@@ -201,21 +191,6 @@ def _reason_expr(rules: Rules) -> pl.Expr:
     if expr is None:
         return pl.lit(None, dtype=pl.String)
     return chain.otherwise(pl.lit(None, dtype=pl.String))
-
-
-def _veto_reason(rules: Rules, gammas: dict[str, int]) -> str | None:
-    gi = _level_index(rules)
-
-    def holds(ref: tuple[str, str]) -> bool:
-        g = gammas.get(ref[0], -1)
-        return g == gi[ref[0]][ref[1]] if ref[1] else g > 0
-
-    for veto in rules.vetoes:
-        if any(holds(r) for r in veto.when) and not any(holds(r) for r in veto.unless_any):
-            return veto.reason
-    if rules.needs_one_of and not any(gammas.get(n, -1) > 0 for n in rules.needs_one_of):
-        return "only names agree"
-    return None
 
 
 def strong_ids(frame: pl.DataFrame, rules: Rules) -> dict[str, list[str | None]]:
@@ -483,4 +458,4 @@ def resolve(
     return Resolution(app_out, clever_out, prior, pairs.count, len(cand))
 
 
-__all__ = ["Outcome", "Resolution", "evidence_text", "level_weights", "probability", "resolve"]
+__all__ = ["Outcome", "Resolution", "level_weights", "probability", "resolve"]

@@ -11,6 +11,7 @@ The compilation to Splink settings lives in ``link`` (the only module that impor
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -196,6 +197,18 @@ class Rules:
         raise KeyError(name)
 
 
+def weights_distinct(pairs: Sequence[tuple[float, float]]) -> bool:
+    """True when levels with these (m, u) have distinct, non-zero, finite weights log2(m/u).
+
+    The engine recovers a pair's level from its weight, so two levels of one comparison
+    must never share one (and 0 is the null level's).
+    """
+    if any(m <= 0 or u <= 0 for m, u in pairs):
+        return False
+    weights = [round(math.log2(m / u), 9) for m, u in pairs]
+    return len(set(weights)) == len(weights) and 0.0 not in weights
+
+
 class _Checker:
     """Collects every problem instead of stopping at the first."""
 
@@ -378,8 +391,8 @@ def parse_rules(data: dict[str, Any], path: str) -> Rules:
             ck.error(f"{key}.levels", "the last level must be kind 'else'")
         if any(lv.kind == "else" for lv in levels[:-1]):
             ck.error(f"{key}.levels", "only the last level may be kind 'else'")
-        weights = [round(math.log2(lv.m / lv.u), 9) for lv in levels if lv.m > 0 and lv.u > 0]
-        if len(set(weights)) != len(weights) or 0.0 in weights:
+        positive = [(lv.m, lv.u) for lv in levels if lv.m > 0 and lv.u > 0]
+        if not weights_distinct(positive):
             ck.error(
                 f"{key}.levels",
                 "each level needs its own non-zero weight log2(m/u) (equal m and u carry no"
