@@ -241,9 +241,25 @@ def match(
             "district admin), one Clever id per person (same as --role user).",
         ),
     ] = False,
+    backend: Annotated[
+        str,
+        typer.Option(
+            "--backend",
+            help="Where Splink blocks and scores: duckdb (this machine) or spark "
+            "(needs pip install 'matchengine[spark]' and Java).",
+        ),
+    ] = "duckdb",
+    spark_master: Annotated[
+        str | None,
+        typer.Option(
+            "--spark-master",
+            help="With --backend spark: the Spark master URL (default local[*]).",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Match app records to the Clever roster and write the Matchmaker-format CSV."""
+    from matchengine.engine import BackendOptions
     from matchengine.fields import parse_map_options
     from matchengine.pipeline import match as run_match
     from matchengine.review import parse_review_band
@@ -271,6 +287,7 @@ def match(
                 students_out=students,
                 teachers_out=teachers,
                 consolidate=consolidate,
+                backend=BackendOptions(backend, spark_master),
             )
         )
     finally:

@@ -6,6 +6,10 @@ normalised schema; Splink scores every pair a blocking rule produces, in one
 within-side pairs used to find duplicates.  The result is a DuckDB table of pairs with the
 comparison levels (gamma values) and the summed Bayes-factor weight *without* the prior;
 priors and thresholds are applied by ``resolve``.
+
+With a Spark engine, Splink runs the same settings on Spark: the rules' SQL (DuckDB's
+dialect) is translated by ``in_dialect`` and the scored pairs are collected back into
+the DuckDB connection, so everything after scoring is one code path.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
+from matchengine.engine import Engine
 from matchengine.rules import (
     Comparison,
     Level,
@@ -33,11 +38,13 @@ log = logging.getLogger(__name__)
 
 APP = "app"
 CLEVER = "clever"
-# DuckDB's share of memory unless --memory-limit says otherwise (it spills past it).
-DEFAULT_MEMORY_LIMIT = "3GB"
 # A term-frequency-adjusted agreement never counts for more than a value seen once in
 # ten thousand records: one-off spellings are as likely typos as rare names.
 TF_MINIMUM_U = 0.0001
+JW_MARGIN = 1e-9
+# Scored weights are rounded here so the last bits of floating-point arithmetic (which
+# differ between DuckDB and Spark) never decide a tie or a threshold.
+WEIGHT_DECIMALS = 9
 
 
 def level_sql(level: Level, column: str) -> str:
@@ -49,7 +56,9 @@ def level_sql(level: Level, column: str) -> str:
     if k == "overlap":
         return f"list_has_any(l.{c}, r.{c})"
     if k == "jaro_winkler":
-        return f"jaro_winkler_similarity(l.{c}, r.{c}) >= {level.threshold}"
+        # The similarity is a ratio of small whole numbers; the margin keeps a value that
+        # equals the threshold on the right side whatever the last bit of rounding.
+        return f"jaro_winkler_similarity(l.{c}, r.{c}) >= {float(level.threshold or 0) - JW_MARGIN:.10f}"
     if k == "damerau_levenshtein":
         return f"damerau_levenshtein(l.{c}, r.{c}) <= {int(level.distance or 0)}"
     if k == "excel_truncated":
@@ -87,12 +96,54 @@ def level_sql(level: Level, column: str) -> str:
 _SIDE_RE = re.compile(r"\b([lr])\.([A-Za-z_][A-Za-z0-9_]*)")
 
 
+def in_dialect(sql: str, dialect: str) -> str:
+    """Rules' SQL (DuckDB's dialect) in ``dialect``: ``duckdb`` as it is, or ``spark``.
+
+    Spark spells the list functions differently, lacks ``list_has_all``, and gets
+    Jaro-Winkler from our own function (``matchengine.spark.JARO_WINKLER``);
+    ``damerau_levenshtein`` comes from Splink's jar under the same name.
+    """
+    if dialect == "duckdb" or sql == "ELSE":
+        return sql
+    if dialect != "spark":
+        raise ValueError(f"unknown SQL dialect {dialect!r}")
+    import sqlglot
+    from sqlglot import exp
+
+    from matchengine.spark import JARO_WINKLER
+
+    def call(name: str, *args: exp.Expression) -> exp.Expression:
+        return exp.Anonymous(this=name, expressions=list(args))
+
+    def swap(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.ArrayOverlaps):
+            return call("arrays_overlap", node.this, node.expression)
+        if isinstance(node, exp.JarowinklerSimilarity):
+            return call(JARO_WINKLER, node.this, node.expression)
+        if isinstance(node, exp.Anonymous):
+            name = str(node.this).lower()
+            if name == "list_intersect":
+                return call("array_intersect", *node.expressions)
+            if name == "list_has_all":  # every element of the second is in the first
+                whole, part = node.expressions
+                return exp.Paren(
+                    this=exp.EQ(
+                        this=call("size", call("array_except", part, whole)),
+                        expression=exp.Literal.number(0),
+                    )
+                )
+        return node
+
+    tree = sqlglot.parse_one(sql, read="duckdb").transform(swap)
+    return tree.sql(dialect="spark")
+
+
 def to_splink_columns(sql: str) -> str:
     """Rewrite ``l.col`` / ``r.col`` (the rules' syntax) to Splink's ``col_l`` / ``col_r``."""
     return _SIDE_RE.sub(lambda m: f"{m.group(2)}_{m.group(1)}", sql)
 
 
-def comparison_settings(comp: Comparison) -> dict[str, Any]:
+def comparison_settings(comp: Comparison, dialect: str = "duckdb") -> dict[str, Any]:
     levels: list[dict[str, Any]] = [
         {
             "sql_condition": f"{comp.column}_l IS NULL OR {comp.column}_r IS NULL",
@@ -102,7 +153,7 @@ def comparison_settings(comp: Comparison) -> dict[str, Any]:
     ]
     for lv in comp.levels:
         level: dict[str, Any] = {
-            "sql_condition": to_splink_columns(level_sql(lv, comp.column)),
+            "sql_condition": to_splink_columns(in_dialect(level_sql(lv, comp.column), dialect)),
             "label_for_charts": lv.label,
             "m_probability": lv.m,
             "u_probability": lv.u,
@@ -135,21 +186,22 @@ def blocking_sql(rules: Rules) -> list[str]:
     return out
 
 
-def splink_settings(rules: Rules, prior: float) -> dict[str, Any]:
+def splink_settings(rules: Rules, prior: float, dialect: str = "duckdb") -> dict[str, Any]:
     """The complete Splink settings dictionary for a rules file (golden-tested)."""
     return {
         "link_type": "link_and_dedupe",
         "unique_id_column_name": "unique_id",
         "source_dataset_column_name": "source_dataset",
         "probability_two_random_records_match": prior,
-        "comparisons": [comparison_settings(c) for c in rules.comparisons],
+        "comparisons": [comparison_settings(c, dialect) for c in rules.comparisons],
         "blocking_rules_to_generate_predictions": [
-            {"blocking_rule": sql, "sql_dialect": "duckdb"} for sql in blocking_sql(rules)
+            {"blocking_rule": in_dialect(sql, dialect), "sql_dialect": dialect}
+            for sql in blocking_sql(rules)
         ],
         "retain_matching_columns": False,
         "retain_intermediate_calculation_columns": True,
         "additional_columns_to_retain": [],
-        "sql_dialect": "duckdb",
+        "sql_dialect": dialect,
     }
 
 
@@ -234,6 +286,45 @@ def _weight_sql(rules: Rules) -> str:
     return " + ".join(terms)
 
 
+def spark_jars() -> list[str]:
+    """The jars a Spark session needs for our rules' SQL (Splink's string functions)."""
+    from splink.backends.spark import similarity_jar_location
+
+    return [similarity_jar_location()]
+
+
+def _spark_api(session: Any) -> Any:
+    """Splink's Spark API; ``persist`` lets Spark keep Splink's intermediate tables itself
+    (a checkpoint folder would have to be shared by a whole cluster)."""
+    from splink.backends.spark import SparkAPI
+
+    return SparkAPI(spark_session=session, break_lineage_method="persist")
+
+
+def _splink_inputs(
+    engine: Engine, app_table: str, clever_table: str, suffix: str = ""
+) -> tuple[Any, Any, Any]:
+    """Splink's database API for ``engine`` and both sides registered with it."""
+    app_view, clever_view = _with_source(engine.con, app_table, clever_table)
+    names = (f"me_in_app{suffix}", f"me_in_clever{suffix}")
+    if engine.spark is None:
+        from splink import DuckDBAPI
+
+        db: Any = DuckDBAPI(connection=engine.con)
+        sources: list[Any] = [app_view, clever_view]
+    else:
+        from matchengine.spark import to_spark
+
+        db = _spark_api(engine.spark)
+        sources = [
+            to_spark(engine.spark, engine.con.sql(f"SELECT * FROM {v}").to_arrow_table())
+            for v in (app_view, clever_view)
+        ]
+    a = db.register(sources[0], dataset_display_name=APP, table_name=names[0])
+    b = db.register(sources[1], dataset_display_name=CLEVER, table_name=names[1])
+    return db, a, b
+
+
 @dataclass
 class ScoredPairs:
     """Scored candidate pairs in a DuckDB table ``table`` on ``con``.
@@ -249,7 +340,7 @@ class ScoredPairs:
 
 
 def score_pairs(
-    con: duckdb.DuckDBPyConnection,
+    engine: Engine,
     app_table: str,
     clever_table: str,
     rules: Rules,
@@ -261,24 +352,39 @@ def score_pairs(
     Both tables must have ``unique_id`` (BIGINT) and the normalised columns the rules name.
     Pairs whose summed weight is below ``min_weight`` are dropped inside Splink.
     """
-    from splink import DuckDBAPI, Linker
+    from splink import Linker
 
-    db = DuckDBAPI(connection=con)
-    app_view, clever_view = _with_source(con, app_table, clever_table)
-    a = db.register(app_view, dataset_display_name=APP)
-    b = db.register(clever_view, dataset_display_name=CLEVER)
+    con = engine.con
+    db, a, b = _splink_inputs(engine, app_table, clever_table)
     # The prior only shifts every weight by the same amount; score with a neutral 0.5 so
     # Splink's match_weight is the pure sum of comparison weights.
     # log_level=None: Splink must not configure logging; ours (stderr, WARNING) applies.
-    linker = Linker([a, b], splink_settings(rules, 0.5), log_level=None)
+    linker = Linker([a, b], splink_settings(rules, 0.5, engine.dialect), log_level=None)
     predictions = linker.inference.predict(threshold_match_weight=min_weight)
+    tf_names = [n for n in _tf_floors(rules)]
+    keep = [
+        "source_dataset_l",
+        "unique_id_l",
+        "source_dataset_r",
+        "unique_id_r",
+        "match_weight",
+        *(f"mw_{c.name}" for c in rules.comparisons),
+        *(f"mw_tf_adj_{n}" for n in tf_names),
+    ]
+    if engine.spark is None:
+        source = predictions.physical_name
+    else:
+        from matchengine.spark import to_arrow
+
+        con.register("me_spark_pairs", to_arrow(predictions.as_spark_dataframe().select(*keep)))
+        source = "me_spark_pairs"
     gammas = ",\n            ".join(_gamma_from_weight_sql(c) for c in rules.comparisons)
     name = "me_pairs"
     con.execute(f"DROP TABLE IF EXISTS {name}")
     con.execute(
         f"""
         CREATE TABLE {name} AS
-        WITH p AS (SELECT * FROM {predictions.physical_name})
+        WITH p AS (SELECT {", ".join(keep)} FROM {source})
         SELECT
             CASE WHEN source_dataset_l = '{CLEVER}' AND source_dataset_r = '{APP}'
                  THEN source_dataset_r ELSE source_dataset_l END AS side_l,
@@ -288,12 +394,17 @@ def score_pairs(
                  THEN source_dataset_l ELSE source_dataset_r END AS side_r,
             CASE WHEN source_dataset_l = '{CLEVER}' AND source_dataset_r = '{APP}'
                  THEN unique_id_l ELSE unique_id_r END AS id_r,
-            {_weight_sql(rules)} AS weight,
+            round({_weight_sql(rules)}, {WEIGHT_DECIMALS}) AS weight,
             {gammas}
         FROM p
         """
     )
+    if engine.spark is not None:
+        con.unregister("me_spark_pairs")
+        for table in (a, b):  # the session may serve further runs
+            engine.spark.catalog.dropTempView(table.physical_name)
     predictions.drop_table_from_database_and_remove_from_cache()
+    db.delete_tables_created_by_splink_from_db()
     rows = con.execute(f"SELECT count(*) FROM {name}").fetchall()
     count = int(rows[0][0])
     log.debug("scored %d candidate pairs", count)
@@ -397,23 +508,28 @@ def estimate_m(
     (``rules_weight`` of the rules' judgement), so a level EM barely sees cannot swing to
     an extreme.  A comparison whose levels would no longer have distinct weights keeps
     the rules' m.
+
+    EM always runs on the driver's DuckDB, whatever the scoring backend: it trains on at
+    most ``max_pairs`` pairs per session, so its cost is bounded, and both backends get
+    the very same m (EM's iterations would drift apart in the last digits on Spark, whose
+    sums run in another order; on Spark it also recomputed every comparison at every
+    iteration, minutes for a 20k district).
     """
-    from splink import DuckDBAPI, Linker
+    from splink import Linker
 
     cfg = rules.estimate_m
-    db = DuckDBAPI(connection=con)
-    app_view, clever_view = _with_source(con, app_table, clever_table)
     splink_log = logging.getLogger("splink")
     level = splink_log.level
     if not log.isEnabledFor(logging.DEBUG):  # EM warns about unobserved levels; that is expected
         splink_log.setLevel(logging.ERROR)
     trained_m: dict[str, list[float | None]] = {}
     sessions = 0
+    dbs: list[Any] = []
     try:
         for i, columns in enumerate(cfg.blocking):
             # A fresh linker per session: a failed session leaves a linker's model unusable.
-            a = db.register(app_view, dataset_display_name=APP, table_name=f"me_em_app{i}")
-            b = db.register(clever_view, dataset_display_name=CLEVER, table_name=f"me_em_clever{i}")
+            db, a, b = _splink_inputs(Engine(con), app_table, clever_table, f"_em{i}")
+            dbs.append(db)
             linker = Linker([a, b], splink_settings(rules, prior), log_level=None)
             rule = " AND ".join(f"l.{c} = r.{c}" for c in columns)
             try:
@@ -441,7 +557,8 @@ def estimate_m(
                 trained_m.setdefault(comp["output_column_name"], learned_m)
     finally:
         splink_log.setLevel(level)
-        db.delete_tables_created_by_splink_from_db()
+        for db in dbs:
+            db.delete_tables_created_by_splink_from_db()
     changed: dict[str, list[float]] = {}
     kept: list[str] = []
     comparisons = []

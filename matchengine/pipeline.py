@@ -4,22 +4,20 @@ from __future__ import annotations
 
 import gc
 import logging
-import tempfile
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import polars as pl
 
 from matchengine import clever as clever_io
 from matchengine.decisions import load_decisions
+from matchengine.engine import BackendOptions, open_engine
 from matchengine.errors import InvalidDataError, UsageError
 from matchengine.fields import canonical_role
 from matchengine.link import (
-    DEFAULT_MEMORY_LIMIT,
     estimate_m,
     estimate_u,
     register_table,
@@ -37,10 +35,6 @@ from matchengine.validation import ValidationReport, validate_app
 log = logging.getLogger(__name__)
 
 USER_ROLES = ("student", "teacher", "staff")
-# DEFAULT_MEMORY_LIMIT (link.py) is DuckDB's own share of memory unless --memory-limit
-# says otherwise; past it, DuckDB spills to the run's private temporary folder.  At a
-# million students it keeps the whole process near 5.5 GB (DuckDB's default, 80% of RAM,
-# let it reach 7.7 GB) with the same output and no loss of speed on this 2-core machine.
 # Pairs whose app-to-Clever probability would be below this are not kept at all.
 _KEEP_PROBABILITY = 1e-3
 
@@ -131,11 +125,15 @@ def match(
     students_out: str | Path | None = None,
     teachers_out: str | Path | None = None,
     consolidate: bool = False,
+    backend: BackendOptions | None = None,
 ) -> MatchResult:
     """Match an app CSV to a Clever snapshot and write the Matchmaker-format CSV ``out``.
 
     Raises ``ValidationFailed`` (nothing written) when the app CSV is invalid, ``RulesError``
     for a bad rules file, ``InvalidDataError`` for an unreadable Clever snapshot.
+
+    ``backend`` picks where Splink runs (DuckDB by default, or Spark; see
+    ``matchengine.engine``); the output is the same either way.
 
     ``review_band=(low, high)`` adds a ``match.review`` column marking rows whose
     probability lies in the band.  ``decisions`` is a reviewed decisions file (see
@@ -166,6 +164,7 @@ def match(
             students_out=students_out,
             teachers_out=teachers_out,
             consolidate=consolidate,
+            backend=backend,
         )
     if role not in USER_ROLES:
         raise UsageError(f"--role {role} is not supported yet; use one of: {', '.join(USER_ROLES)}")
@@ -176,6 +175,8 @@ def match(
             f"--review-band must be two probabilities LOW,HIGH with 0 <= LOW <= HIGH <= 1 "
             f"(got {review_band[0]},{review_band[1]})"
         )
+    if backend is not None:
+        backend.check()
     out = Path(out)
     if not out.parent.exists():
         raise UsageError(f"the folder of --out {out} does not exist; create it first")
@@ -217,47 +218,43 @@ def match(
 
     n_app, n_clever = table.n_records, clever_df.height
     prior = rules.prior if rules.prior is not None else 1.0 / max(n_app, n_clever, 2)
-    with tempfile.TemporaryDirectory(prefix="matchengine-") as tmp:
-        con = duckdb.connect(":memory:", config={"temp_directory": str(Path(tmp) / "spill")})
-        try:
-            con.execute("SET enable_progress_bar = false")  # stdout may carry --json
-            if threads:
-                con.execute(f"SET threads = {int(threads)}")
-            con.execute("SET memory_limit = ?", [memory_limit or DEFAULT_MEMORY_LIMIT])
-            register_table(con, "me_app", app_n)
-            register_table(con, "me_clever", clever_n)
-            # DuckDB holds its own copies now: free the frames before the heavy stages.
-            app_strong, clever_strong = strong_ids(app_n, rules), strong_ids(clever_n, rules)
-            del app_n, clever_n, app_raw
-            gc.collect()
-            u_pairs = 0
-            if wants_u_estimate(rules, n_app, n_clever):
-                say("estimate u")
-                estimate = estimate_u(con, "me_app", "me_clever", rules)
-                rules, u_pairs = estimate.rules, estimate.pairs
-                lap("estimate u")
-            if wants_m_estimate(rules, n_app, n_clever):
-                say("estimate m")
-                rules = estimate_m(con, "me_app", "me_clever", rules, prior).rules
-                lap("estimate m")
-            say("score")
-            min_weight = logit(_KEEP_PROBABILITY) - logit(prior)
-            pairs = score_pairs(con, "me_app", "me_clever", rules, min_weight=min_weight)
-            lap("score")
-            say("resolve")
-            resolution: Resolution = resolve(
-                pairs,
-                rules,
-                n_app,
-                n_clever,
-                app_strong,
-                clever_strong,
-                threshold=threshold,
-                forced=forced,
-            )
-            lap("resolve")
-        finally:
-            con.close()
+    if backend is not None and backend.backend == "spark":
+        say("start spark")
+    with open_engine(threads, memory_limit, backend) as engine:
+        if engine.spark is not None:
+            lap("start spark")
+        register_table(engine.con, "me_app", app_n)
+        register_table(engine.con, "me_clever", clever_n)
+        # DuckDB holds its own copies now: free the frames before the heavy stages.
+        app_strong, clever_strong = strong_ids(app_n, rules), strong_ids(clever_n, rules)
+        del app_n, clever_n, app_raw
+        gc.collect()
+        u_pairs = 0
+        if wants_u_estimate(rules, n_app, n_clever):
+            say("estimate u")
+            estimate = estimate_u(engine.con, "me_app", "me_clever", rules)
+            rules, u_pairs = estimate.rules, estimate.pairs
+            lap("estimate u")
+        if wants_m_estimate(rules, n_app, n_clever):
+            say("estimate m")
+            rules = estimate_m(engine.con, "me_app", "me_clever", rules, prior).rules
+            lap("estimate m")
+        say("score")
+        min_weight = logit(_KEEP_PROBABILITY) - logit(prior)
+        pairs = score_pairs(engine, "me_app", "me_clever", rules, min_weight=min_weight)
+        lap("score")
+        say("resolve")
+        resolution: Resolution = resolve(
+            pairs,
+            rules,
+            n_app,
+            n_clever,
+            app_strong,
+            clever_strong,
+            threshold=threshold,
+            forced=forced,
+        )
+        lap("resolve")
 
     say("write")
     app_ids = table.column(report.csv.id_column)

@@ -99,7 +99,11 @@ class CleverStudent:
             student["dob"] = self.dob
         if self.state_id:
             student["state_id"] = self.state_id
-        location = {k: v for k, v in (("address", self.address), ("city", self.city), ("zip", self.zip)) if v}
+        location = {
+            k: v
+            for k, v in (("address", self.address), ("city", self.city), ("zip", self.zip))
+            if v
+        }
         if location:
             student["location"] = location
         return {

@@ -7,7 +7,6 @@ sides are loaded and normalised, which the role modules do.
 
 from __future__ import annotations
 
-import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -19,9 +18,10 @@ import polars as pl
 
 from matchengine import matchmaker as mm
 from matchengine.csvfile import CsvTable, read_table
+from matchengine.engine import BackendOptions, open_engine
 from matchengine.errors import InvalidDataError, UsageError
 from matchengine.fields import find_id_column
-from matchengine.link import DEFAULT_MEMORY_LIMIT, ScoredPairs, register_table, score_pairs
+from matchengine.link import ScoredPairs, register_table, score_pairs
 from matchengine.output import write_results
 from matchengine.pipeline import MatchResult, Progress, ValidationFailed
 from matchengine.resolve import Resolution, logit, resolve, strong_ids
@@ -51,6 +51,7 @@ class Options:
     progress: Progress | None = None
     review_band: tuple[float, float] | None = None
     decisions: str | Path | None = None
+    backend: BackendOptions | None = None
 
 
 @dataclass
@@ -164,40 +165,33 @@ def link(
     n_c = clever_n.height if n_clever is None else n_clever
     prior = rules.prior if rules.prior is not None else 1.0 / max(n_app, n_c, 2)
     extra: pl.DataFrame | None = None
-    with tempfile.TemporaryDirectory(prefix="matchengine-") as tmp:
-        con = duckdb.connect(":memory:", config={"temp_directory": str(Path(tmp) / "spill")})
-        try:
-            con.execute("SET enable_progress_bar = false")  # stdout may carry --json
-            if opts.threads:
-                con.execute(f"SET threads = {int(opts.threads)}")
-            con.execute("SET memory_limit = ?", [opts.memory_limit or DEFAULT_MEMORY_LIMIT])
-            register_table(con, "me_app", app_n)
-            register_table(con, "me_clever", clever_n)
-            min_weight = logit(_KEEP_PROBABILITY) - logit(prior)
-            pairs = score_pairs(con, "me_app", "me_clever", rules, min_weight=min_weight)
-            scored = pairs.count
-            if hook is not None:
-                pairs = hook(con, pairs)
-            kwargs: dict[str, Any] = {"threshold": opts.threshold}
-            if forced:
-                kwargs["forced"] = forced
-            resolution = resolve(
-                pairs,
-                rules,
-                n_app=n_app,
-                n_clever=n_c,
-                app_strong=strong_ids(app_n, rules),
-                clever_strong=clever_strong
-                if clever_strong is not None
-                else strong_ids(clever_n, rules),
-                **kwargs,
-            )
-            if fetch is not None:
-                got = pl.from_arrow(con.sql(fetch.format(pairs=pairs.table)).to_arrow_table())
-                assert isinstance(got, pl.DataFrame)
-                extra = got
-        finally:
-            con.close()
+    with open_engine(opts.threads, opts.memory_limit, opts.backend) as engine:
+        con = engine.con
+        register_table(con, "me_app", app_n)
+        register_table(con, "me_clever", clever_n)
+        min_weight = logit(_KEEP_PROBABILITY) - logit(prior)
+        pairs = score_pairs(engine, "me_app", "me_clever", rules, min_weight=min_weight)
+        scored = pairs.count
+        if hook is not None:
+            pairs = hook(con, pairs)
+        kwargs: dict[str, Any] = {"threshold": opts.threshold}
+        if forced:
+            kwargs["forced"] = forced
+        resolution = resolve(
+            pairs,
+            rules,
+            n_app=n_app,
+            n_clever=n_c,
+            app_strong=strong_ids(app_n, rules),
+            clever_strong=clever_strong
+            if clever_strong is not None
+            else strong_ids(clever_n, rules),
+            **kwargs,
+        )
+        if fetch is not None:
+            got = pl.from_arrow(con.sql(fetch.format(pairs=pairs.table)).to_arrow_table())
+            assert isinstance(got, pl.DataFrame)
+            extra = got
     return Linked(resolution, scored, prior, extra)
 
 
