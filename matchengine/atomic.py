@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
@@ -33,3 +34,29 @@ def atomic_text(path: str | Path, *, newline: str = "", mode: int = 0o666) -> It
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+@contextlib.contextmanager
+def atomic_dir(path: str | Path) -> Iterator[Path]:
+    """A folder that appears under ``path`` only when the block completes.
+
+    The block fills a temporary folder next to ``path``; an existing ``path`` folder is
+    replaced whole.  On any error the temporary folder is removed and ``path`` is untouched.
+    """
+    path = Path(path)
+    tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.part"
+    tmp.mkdir()
+    old: Path | None = None
+    try:
+        yield tmp
+        if path.exists():
+            old = path.parent / f".{path.name}.{secrets.token_hex(6)}.old"
+            os.replace(path, old)
+        os.replace(tmp, path)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if old is not None and not path.exists():
+            os.replace(old, path)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)

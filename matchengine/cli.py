@@ -256,6 +256,14 @@ def match(
             help="With --backend spark: the Spark master URL (default local[*]).",
         ),
     ] = None,
+    out_format: Annotated[
+        str,
+        typer.Option(
+            "--out-format",
+            help="csv (default), or parquet: --out becomes a folder of Parquet files with "
+            "the same rows, for very large runs.",
+        ),
+    ] = "csv",
     as_json: JsonOpt = False,
 ) -> None:
     """Match app records to the Clever roster and write the Matchmaker-format CSV."""
@@ -288,6 +296,7 @@ def match(
                 teachers_out=teachers,
                 consolidate=consolidate,
                 backend=BackendOptions(backend, spark_master),
+                out_format=out_format,
             )
         )
     finally:

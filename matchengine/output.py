@@ -8,12 +8,16 @@ from pathlib import Path
 import polars as pl
 
 from matchengine import matchmaker as mm
+from matchengine.atomic import atomic_dir
 from matchengine.csvfile import write_frame
 from matchengine.resolve import Outcome, Resolution
 
 # Written only when a review band is given: "yes" on rows a person should look at.
 REVIEW_COLUMN = "match.review"
 ReviewBand = tuple[float, float]
+OUT_FORMATS = ("csv", "parquet")
+# Rows per file of a Parquet output folder: files a cluster job can read in parallel.
+PARQUET_ROWS_PER_FILE = 1_000_000
 
 
 def _fmt_prob(p: float | None) -> str:
@@ -137,8 +141,13 @@ def write_results(
     *,
     extras: bool = True,
     review_band: ReviewBand | None = None,
+    out_format: str = "csv",
 ) -> int:
-    """Write the Matchmaker CSV atomically; return the number of data rows."""
+    """Write the Matchmaker CSV atomically; return the number of data rows.
+
+    ``out_format="parquet"`` writes the same rows and columns (all text; a blank cell is
+    null) as a folder of Parquet files instead, ``part-00000.parquet`` and on, in order.
+    """
     frame = result_frame(
         role,
         app_header,
@@ -149,5 +158,18 @@ def write_results(
         extras=extras,
         review_band=review_band,
     )
-    write_frame(path, frame)
+    if out_format == "parquet":
+        write_parquet_dir(path, frame)
+    else:
+        write_frame(path, frame)
     return frame.height
+
+
+def write_parquet_dir(path: str | Path, frame: pl.DataFrame) -> None:
+    """``frame`` as a folder of Parquet files that appears only when complete."""
+    frame = frame.select(pl.all().replace("", None))  # a blank cell is null, never ""
+    with atomic_dir(path) as folder:
+        parts = max(1, -(-frame.height // PARQUET_ROWS_PER_FILE))
+        for i in range(parts):
+            part = frame.slice(i * PARQUET_ROWS_PER_FILE, PARQUET_ROWS_PER_FILE)
+            part.write_parquet(folder / f"part-{i:05d}.parquet", statistics=False)

@@ -27,7 +27,7 @@ from matchengine.link import (
 )
 from matchengine.normalize import normalize_people
 from matchengine.orgs import ORG_ROLES, match_org
-from matchengine.output import ReviewBand, write_results
+from matchengine.output import OUT_FORMATS, ReviewBand, write_results
 from matchengine.resolve import Resolution, logit, resolve, strong_ids
 from matchengine.rules import load_rules
 from matchengine.validation import ValidationReport, validate_app
@@ -39,6 +39,13 @@ USER_ROLES = ("student", "teacher", "staff")
 _KEEP_PROBABILITY = 1e-3
 
 Progress = Callable[[str], None]
+
+
+def check_out_format(out_format: str) -> None:
+    if out_format not in OUT_FORMATS:
+        raise UsageError(
+            f"--out-format must be one of: {', '.join(OUT_FORMATS)} (got {out_format!r})"
+        )
 
 
 class ValidationFailed(InvalidDataError):
@@ -126,6 +133,7 @@ def match(
     teachers_out: str | Path | None = None,
     consolidate: bool = False,
     backend: BackendOptions | None = None,
+    out_format: str = "csv",
 ) -> MatchResult:
     """Match an app CSV to a Clever snapshot and write the Matchmaker-format CSV ``out``.
 
@@ -134,6 +142,9 @@ def match(
 
     ``backend`` picks where Splink runs (DuckDB by default, or Spark; see
     ``matchengine.engine``); the output is the same either way.
+
+    ``out_format="parquet"`` writes ``out`` as a folder of Parquet files with the same
+    rows (see ``output.write_results``).
 
     ``review_band=(low, high)`` adds a ``match.review`` column marking rows whose
     probability lies in the band.  ``decisions`` is a reviewed decisions file (see
@@ -165,6 +176,7 @@ def match(
             teachers_out=teachers_out,
             consolidate=consolidate,
             backend=backend,
+            out_format=out_format,
         )
     if role not in USER_ROLES:
         raise UsageError(f"--role {role} is not supported yet; use one of: {', '.join(USER_ROLES)}")
@@ -177,6 +189,7 @@ def match(
         )
     if backend is not None:
         backend.check()
+    check_out_format(out_format)
     out = Path(out)
     if not out.parent.exists():
         raise UsageError(f"the folder of --out {out} does not exist; create it first")
@@ -268,6 +281,7 @@ def match(
         resolution,
         extras=extras,
         review_band=review_band,
+        out_format=out_format,
     )
     lap("write")
     return MatchResult(

@@ -23,7 +23,7 @@ from matchengine.errors import InvalidDataError, UsageError
 from matchengine.fields import find_id_column
 from matchengine.link import ScoredPairs, register_table, score_pairs
 from matchengine.output import write_results
-from matchengine.pipeline import MatchResult, Progress, ValidationFailed
+from matchengine.pipeline import MatchResult, Progress, ValidationFailed, check_out_format
 from matchengine.resolve import Resolution, logit, resolve, strong_ids
 from matchengine.rules import Rules, load_rules
 from matchengine.validation import ValidationReport, validate_app
@@ -52,6 +52,7 @@ class Options:
     review_band: tuple[float, float] | None = None
     decisions: str | Path | None = None
     backend: BackendOptions | None = None
+    out_format: str = "csv"
 
 
 @dataclass
@@ -106,6 +107,9 @@ def check_options(opts: Options, out: Path) -> None:
         )
     if not out.parent.exists():
         raise UsageError(f"the folder of --out {out} does not exist; create it first")
+    check_out_format(opts.out_format)
+    if opts.backend is not None:
+        opts.backend.check()
 
 
 def read_app(app_csv: str | Path, role: str, opts: Options) -> AppInput:
@@ -212,7 +216,7 @@ def write(
     resolution: Resolution,
     opts: Options,
 ) -> int:
-    kwargs: dict[str, Any] = {"extras": opts.extras}
+    kwargs: dict[str, Any] = {"extras": opts.extras, "out_format": opts.out_format}
     if opts.review_band is not None:
         kwargs["review_band"] = opts.review_band
     return write_results(
