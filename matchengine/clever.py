@@ -1,7 +1,7 @@
 """Read a Clever district snapshot (API v3.0 JSON objects) into polars frames.
 
 ``--clever PATH`` is a directory or one file.  A directory may hold, each as ``.ndjson``,
-``.jsonl`` or ``.json`` (file names compared case-insensitively):
+``.jsonl``, ``.json`` or ``.parquet`` (file names compared case-insensitively):
 
 - ``users.*`` and the optional split files ``students.*``, ``teachers.*``, ``staff.*`` and
   ``district_admins.*``, all holding Clever user objects;
@@ -10,7 +10,8 @@
 A single file is the users file, unless its name says it is one of the others
 (``schools.json`` and so on).  Every file may be NDJSON (one JSON value per line), one JSON
 array, one API page ``{"data": [{"data": {...}}, ...], "links": [...]}`` or an array of pages;
-each item may be bare or wrapped as ``{"data": {...}}``.  Unknown keys are ignored and every field
+each item may be bare or wrapped as ``{"data": {...}}``.  A Parquet file holds one object
+per row with the same nested fields (as Spark writes the NDJSON it read).  Unknown keys are ignored and every field
 except ``id`` may be missing or null.
 
 A user seen more than once (in several files or pages) becomes one record: the objects are
@@ -41,7 +42,7 @@ from matchengine.perf import gc_paused
 
 PathArg = str | os.PathLike[str]
 
-EXTENSIONS = (".ndjson", ".jsonl", ".json")
+EXTENSIONS = (".ndjson", ".jsonl", ".json", ".parquet")
 USER_KINDS = ("users", "students", "teachers", "staff", "district_admins")
 OTHER_KINDS = ("schools", "sections", "districts")
 USER_ROLES = ("student", "teacher", "staff")
@@ -254,8 +255,46 @@ def _read_text(path: Path) -> str:
         ) from None
 
 
+def _iter_parquet(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Rows of a Parquet file as Clever objects (structs become objects, lists arrays).
+
+    A value JSON has no type for (a timestamp, a decimal) becomes its text, and a null
+    field is left out (Parquet gives every row every field of the schema; in Clever's
+    JSON an absent role must not read as a role held), as if the snapshot had been NDJSON.
+    """
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(path)
+    except (OSError, ValueError) as exc:
+        raise InvalidDataError(
+            f"{path}: not a readable Parquet file ({exc}); check it and re-run"
+        ) from None
+    for start in range(0, table.num_rows, 50_000):
+        for row, item in enumerate(table.slice(start, 50_000).to_pylist(), start + 1):
+            item = _without_nulls(json.loads(json.dumps(item, default=_json_text)))
+            yield _object(path, item, f" row {row}")
+
+
+def _json_text(value: Any) -> str:
+    """Text for a Parquet value JSON lacks: ISO 8601 for dates and times."""
+    iso = getattr(value, "isoformat", None)
+    return iso() if callable(iso) else str(value)
+
+
+def _without_nulls(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value]
+    return value
+
+
 def _iter_objects(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
     """Yield ``(id, object)`` for every Clever object in the file, in file order."""
+    if path.suffix.lower() == ".parquet":
+        yield from _iter_parquet(path)
+        return
     text = _read_text(path)
     start = _match_ws(text, 0)
     if start >= len(text):

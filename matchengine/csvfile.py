@@ -129,7 +129,7 @@ class _Parsed:
     """What the parser learned; ``columns`` hold only the records of the right length."""
 
     header: list[str] | None
-    header_line: int
+    header_line: int | None  # None: a Parquet file (its rows are numbered from 1)
     records: int
     columns: list[list[str]]
     lines: list[int]
@@ -395,7 +395,9 @@ class _Parser:
         numbers = list(range(1, n_records + 1))
         return _Parsed(header, header_line, n_records, columns, starts, numbers, had_bom)
 
-    def _start(self, header: list[str], header_line: int, blank_before: Iterable[int]) -> None:
+    def _start(
+        self, header: list[str], header_line: int | None, blank_before: Iterable[int]
+    ) -> None:
         self.header = header
         for lineno in blank_before:
             self._blank_row(lineno)
@@ -466,7 +468,7 @@ class _Parser:
             self._header_of(column),
         )
 
-    def _check_header(self, header: list[str], lineno: int) -> None:
+    def _check_header(self, header: list[str], lineno: int | None) -> None:
         exact: dict[str, int] = {}
         folded: dict[str, int] = {}
         for j, cell in enumerate(header, start=1):
@@ -509,10 +511,60 @@ class _Parser:
             folded.setdefault(key, j)
 
 
+def _read_parquet(path: str | os.PathLike[str], out: _Problems) -> _Parsed:
+    """A Parquet app export as text columns, checked like a CSV's header and ids.
+
+    Every value becomes its text (numbers as written by Arrow, dates as ISO dates; null is
+    empty); a column of lists or structs is refused.  Problems name the row (1 = the first
+    row) where a CSV's would name the line.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    _load(path)  # the same refusals as a CSV: a folder, a missing or unreadable file
+    try:
+        table = pq.read_table(path)
+    except (OSError, ValueError, pa.ArrowException) as exc:
+        raise UsageError(
+            f"{path}: not a readable Parquet file ({exc}); check it and re-run"
+        ) from None
+    header = list(table.column_names)
+    parser = _Parser(out, False)
+    if not header:
+        out.add("empty-file", "the Parquet file has no columns", None)
+        return _Parsed(None, None, 0, [], [], [], False)
+    parser._start(header, None, ())
+    columns: list[list[str]] = []
+    for i, (name, column) in enumerate(zip(header, table.columns, strict=True), 1):
+        kind = column.type
+        if pa.types.is_nested(kind) or pa.types.is_binary(kind) or pa.types.is_large_binary(kind):
+            out.add(
+                "nested-column",
+                f"column {name!r} holds {kind}, not text or numbers; flatten it to text "
+                "before matching",
+                None,
+                column=i,
+                header=name,
+            )
+            columns.append([""] * table.num_rows)
+            continue
+        text = pc.fill_null(pc.cast(column, pa.string()), "")
+        columns.append(text.to_pylist())
+    rows = list(range(1, table.num_rows + 1))
+    return _Parsed(header, None, table.num_rows, columns, rows, rows, False)
+
+
+def is_parquet(path: str | os.PathLike[str]) -> bool:
+    return str(path).lower().endswith(".parquet")
+
+
 def _read(
     path: str | os.PathLike[str], encoding: str, max_problems: int
 ) -> tuple[_Parsed, _Problems]:
     out = _Problems(str(path), max_problems)
+    if is_parquet(path):
+        return _read_parquet(path, out), out
     data = _load(path)
     text, had_bom = _decode(data, encoding, out)
     del data

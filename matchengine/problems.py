@@ -37,6 +37,7 @@ CATALOGUE: dict[str, str] = {
     "field-mapped": "which header feeds a matching field",
     "few-matching-fields": "too few matching fields for reliable matching",
     "mixed-date-formats": "a date column uses more than one date format",
+    "nested-column": "a Parquet column holds lists, structs or bytes instead of text or numbers",
 }
 
 

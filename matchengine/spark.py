@@ -26,6 +26,8 @@ INSTALL_HINT = "pip install 'matchengine[spark]'"
 # The Jaro-Winkler function our rules' SQL calls on Spark (see ``register_functions``).
 JARO_WINKLER = "me_jaro_winkler"
 DEFAULT_MASTER = "local[*]"
+# A local session's one JVM is driver and executors at once; Spark spills past this.
+LOCAL_DRIVER_MEMORY = "8g"
 
 
 def require_pyspark() -> None:
@@ -112,7 +114,7 @@ def start_session(master: str, jars: list[str], threads: int | None = None) -> A
             builder.config("spark.local.dir", _scratch_dir())
             .config("spark.sql.shuffle.partitions", "8")
             .config("spark.default.parallelism", "8")
-            .config("spark.driver.memory", "4g")
+            .config("spark.driver.memory", LOCAL_DRIVER_MEMORY)
             .config("spark.sql.warehouse.dir", f"{_scratch_dir()}/warehouse")
         )
     try:

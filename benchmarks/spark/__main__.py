@@ -1,0 +1,3 @@
+from benchmarks.spark.run import main
+
+raise SystemExit(main())
