@@ -91,5 +91,3 @@ def open_engine(
             yield Engine(con, session)
         finally:
             con.close()
-            if session is not None:
-                session.catalog.clearCache()

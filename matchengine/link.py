@@ -18,6 +18,7 @@ import json
 import logging
 import math
 import re
+import secrets
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -306,7 +307,9 @@ def _splink_inputs(
 ) -> tuple[Any, Any, Any]:
     """Splink's database API for ``engine`` and both sides registered with it."""
     app_view, clever_view = _with_source(engine.con, app_table, clever_table)
-    names = (f"me_in_app{suffix}", f"me_in_clever{suffix}")
+    # Unique per run: a Spark session outlives runs and keeps its views.
+    run = secrets.token_hex(4) if engine.spark is not None else ""
+    names = (f"me_in_app{suffix}{run}", f"me_in_clever{suffix}{run}")
     if engine.spark is None:
         from splink import DuckDBAPI
 
@@ -399,12 +402,13 @@ def score_pairs(
         FROM p
         """
     )
-    if engine.spark is not None:
-        con.unregister("me_spark_pairs")
-        for table in (a, b):  # the session may serve further runs
-            engine.spark.catalog.dropTempView(table.physical_name)
     predictions.drop_table_from_database_and_remove_from_cache()
     db.delete_tables_created_by_splink_from_db()
+    if engine.spark is not None:
+        from matchengine.spark import release
+
+        con.unregister("me_spark_pairs")
+        release(engine.spark, [a.physical_name, b.physical_name])
     rows = con.execute(f"SELECT count(*) FROM {name}").fetchall()
     count = int(rows[0][0])
     log.debug("scored %d candidate pairs", count)

@@ -133,6 +133,28 @@ def start_session(master: str, jars: list[str], threads: int | None = None) -> A
     return session
 
 
+def owned(session: Any) -> bool:
+    """Whether this process started ``session`` (and may clear its whole cache)."""
+    return any(session is s for s in _owned)
+
+
+def release(session: Any, views: list[str]) -> None:
+    """Free one run's tables in ``session``.
+
+    Splink persists its intermediate tables and dropping a view only hides them; dropping
+    a view that cached tables depend on makes Spark re-plan each of them (minutes, and
+    the heap, at 100k records).  So in a session matchengine started, the cache is
+    cleared first and the views dropped after.  A session passed in by the caller is
+    left alone (its cache may hold the caller's own tables): the views have names unique
+    to the run, and ``session.catalog.clearCache()`` between runs frees them.
+    """
+    if not owned(session):
+        return
+    session.catalog.clearCache()
+    for view in views:
+        session.catalog.dropTempView(view)
+
+
 def register_functions(session: Any) -> None:
     """Register the SQL functions our rules need that Spark lacks.
 
@@ -152,9 +174,8 @@ def register_functions(session: Any) -> None:
 
 
 def to_spark(session: Any, table: pa.Table) -> Any:
-    """An Arrow table (from the driver's DuckDB) as a cached Spark DataFrame."""
-    frame = session.createDataFrame(table)
-    return frame.cache()
+    """An Arrow table (from the driver's DuckDB) as a Spark DataFrame."""
+    return session.createDataFrame(table)
 
 
 def to_arrow(frame: Any) -> pa.Table:
