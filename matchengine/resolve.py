@@ -39,7 +39,7 @@ def probability(log_odds: float) -> float:
     return z / (1.0 + z)
 
 
-@dataclass
+@dataclass(slots=True)
 class Outcome:
     """The decision for one record (app or Clever)."""
 
@@ -214,6 +214,12 @@ def strong_id_groups(values: Mapping[str, Sequence[str | None]]) -> list[tuple[i
     return edges
 
 
+def _first_row_of(ranked: pl.DataFrame, column: str) -> dict[int, int]:
+    """Record -> the row number (``k``) of its first row in ``ranked`` (its best pair)."""
+    first = ranked.group_by(column).agg(pl.col("k").first())
+    return dict(zip(first[column].to_list(), first["k"].to_list(), strict=True))
+
+
 def resolve(
     pairs: ScoredPairs,
     rules: Rules,
@@ -274,31 +280,25 @@ def resolve(
     a_ids = cross["id_l"].to_list()
     c_ids = cross["id_r"].to_list()
     weights = cross["weight"].to_list()
-    eligible = cross["eligible"].to_list()
-    texts = cross.select(
-        _evidence_expr(rules).alias("evidence"), _reason_expr(rules).alias("reason")
-    )
-    evidence_list: list[str] = texts["evidence"].to_list()
-    reason_list: list[str | None] = texts["reason"].to_list()
 
     # Best-scoring partner of each record (any scored pair): rows are sorted best first.
-    best_for_app: dict[int, int] = {}
-    best_for_clever: dict[int, int] = {}
-    for k, (a, c) in enumerate(zip(a_ids, c_ids, strict=True)):
-        best_for_app.setdefault(a, k)
-        best_for_clever.setdefault(c, k)
+    ranked = cross.select("id_l", "id_r", "weight", "eligible").with_row_index("k")
+    best_for_app = _first_row_of(ranked, "id_l")
+    best_for_clever = _first_row_of(ranked, "id_r")
 
     cut = logit(threshold) - cross_shift
-    cand = [
-        k
-        for k in range(len(a_ids))
-        if eligible[k]
-        and weights[k] >= cut - _EPS
-        and a_ids[k] not in groups[APP]
-        and c_ids[k] not in groups[CLEVER]
-        and a_ids[k] not in forced
-        and c_ids[k] not in forced_clever
-    ]
+    out_app = [*groups[APP], *forced]
+    out_clever = [*groups[CLEVER], *forced_clever]
+    cand: list[int] = (
+        ranked.filter(
+            pl.col("eligible")
+            & (pl.col("weight") >= cut - _EPS)
+            & ~pl.col("id_l").is_in(out_app)
+            & ~pl.col("id_r").is_in(out_clever)
+        )
+        .get_column("k")
+        .to_list()
+    )
     by_app: dict[int, list[int]] = defaultdict(list)
     by_clever: dict[int, list[int]] = defaultdict(list)
     for k in cand:
@@ -324,6 +324,17 @@ def resolve(
         if forced_clever
         else {}
     )
+    # Evidence and veto reasons, only for the rows an outcome can show (a fraction of the
+    # pairs at scale): candidates, each record's best pair, and decided pairs.
+    shown = sorted(
+        {*cand, *best_for_app.values(), *best_for_clever.values(), *scored_forced.values()}
+    )
+    texts = cross[shown].select(
+        _evidence_expr(rules).alias("evidence"), _reason_expr(rules).alias("reason")
+    )
+    evidence_list: dict[int, str] = dict(zip(shown, texts["evidence"].to_list(), strict=True))
+    reason_list: dict[int, str | None] = dict(zip(shown, texts["reason"].to_list(), strict=True))
+
     for a, c in forced.items():
         done_app.add(a)
         if c is None:
