@@ -345,6 +345,27 @@ def map_unique(
     return joined["__v"].alias(series.name)
 
 
+# What Python's str.strip() removes (Rust's, under polars, omits \x1c-\x1f).
+_PY_WHITESPACE = "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
+
+
+def norm_email_series(series: pl.Series) -> pl.Series:
+    """``norm_email`` for a whole column, vectorised (emails are nearly all distinct)."""
+    text = series.cast(pl.String).str.strip_chars(_PY_WHITESPACE)
+    blank = text.is_null() | text.str.to_lowercase().is_in(list(_BLANKS))
+    cleaned = (
+        text.str.strip_chars("<>")
+        .str.strip_chars(_PY_WHITESPACE)
+        .str.to_lowercase()
+        .str.strip_prefix("mailto:")
+    )
+    return (
+        pl.select(pl.when(blank | (cleaned == "")).then(None).otherwise(cleaned).alias(series.name))
+        .to_series()
+        .cast(pl.String)
+    )
+
+
 def norm_id_series(series: pl.Series) -> pl.Series:
     """``norm_id`` for a whole column, vectorised (ids are nearly all distinct)."""
     text = series.cast(pl.String).str.strip_chars()
@@ -453,10 +474,10 @@ def normalize_people(raw: pl.DataFrame) -> pl.DataFrame:
         .select(_empty_to_null(pl.concat_list(pl.all()).list.drop_nulls()))
         .to_series()
     )
-    email = map_unique(col("email"), norm_email, pl.String())
+    email = norm_email_series(col("email"))
     out["email"] = email
     out["email_local"] = email.str.split("@").list.first().replace("", None)
-    out["username"] = map_unique(col("username"), norm_email, pl.String())
+    out["username"] = norm_email_series(col("username"))
     dob = map_unique(col("dob"), norm_date, pl.String())
     out["dob"] = dob
     out["dob_swap"] = map_unique(dob, swap_day_month, pl.String())

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from matchengine.nicknames import name_forms
 from matchengine.normalize import (
     grade_rank,
     norm_date,
     norm_email,
+    norm_email_series,
     norm_grade,
     norm_id,
     norm_name,
@@ -144,3 +147,16 @@ def test_normalize_people_schema_is_stable() -> None:
     assert a["any_ids"].to_list() == [["7"]]
     assert b["dob"].to_list() == ["2010-01-02"]
     assert b["any_ids"].to_list() == [None]
+
+
+_EMAILISH = st.lists(
+    st.sampled_from([*"aZé@._-<> \t\x1c\u00a0\u3000ßİΣσ", "mailto:", "MAILTO:", "N/A", "null"]),
+    max_size=8,
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.none(), _EMAILISH), max_size=20))
+def test_email_column_equals_the_scalar_normaliser(values: list[str | None]) -> None:
+    got = norm_email_series(pl.Series("email", values, dtype=pl.String)).to_list()
+    assert got == [norm_email(v) for v in values]
