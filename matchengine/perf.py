@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import ParamSpec, TypeVar
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 @contextmanager
@@ -22,3 +27,14 @@ def gc_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+def without_gc(fn: Callable[P, R]) -> Callable[P, R]:
+    """``fn`` run with the cyclic garbage collector paused (see ``gc_paused``)."""
+
+    @functools.wraps(fn)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        with gc_paused():
+            return fn(*args, **kwargs)
+
+    return run

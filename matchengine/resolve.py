@@ -23,7 +23,7 @@ import polars as pl
 
 from matchengine import matchmaker as mm
 from matchengine.link import APP, CLEVER, ScoredPairs, level_labels, level_weights
-from matchengine.perf import gc_paused
+from matchengine.perf import without_gc
 from matchengine.rules import Rules, Veto
 
 _EPS = 1e-9
@@ -221,37 +221,8 @@ def _first_row_of(ranked: pl.DataFrame, column: str) -> dict[int, int]:
     return dict(zip(first[column].to_list(), first["k"].to_list(), strict=True))
 
 
+@without_gc  # millions of small acyclic objects: collections took a third of the stage
 def resolve(
-    pairs: ScoredPairs,
-    rules: Rules,
-    n_app: int,
-    n_clever: int,
-    app_strong: Mapping[str, Sequence[str | None]],
-    clever_strong: Mapping[str, Sequence[str | None]],
-    *,
-    threshold: float | None = None,
-    forced: Mapping[int, int | None] | None = None,
-) -> Resolution:
-    """Decide every record's status from the scored pairs (see ``_resolve``).
-
-    The cyclic garbage collector is paused meanwhile: resolution builds millions of small
-    acyclic objects (outcomes, candidate lists), and at a million records the collections
-    they trigger took a third of the stage.
-    """
-    with gc_paused():
-        return _resolve(
-            pairs,
-            rules,
-            n_app,
-            n_clever,
-            app_strong,
-            clever_strong,
-            threshold=threshold,
-            forced=forced,
-        )
-
-
-def _resolve(
     pairs: ScoredPairs,
     rules: Rules,
     n_app: int,

@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 import pytest
+from orgs_helpers import section_options
 from typer.testing import CliRunner
 
 from matchengine import matchmaker as mm
@@ -24,13 +25,7 @@ ROLES = ("school", "section", "district", "user")
 
 def run(role: str, records: int, seed: int, d: Path, *, with_ids: bool = True) -> float:
     generate(role, records, seed, d, with_ids=with_ids)
-    extra: dict[str, Path] = {}
-    if role == "section":
-        extra = {
-            "enrollments": d / "enrollments.csv",
-            "students_out": d / "students.csv",
-            "teachers_out": d / "teachers.csv",
-        }
+    extra: dict[str, Path] = section_options(d) if role == "section" else {}
     match(d / "app.csv", d / "clever", role, d / "out.csv", **extra)  # type: ignore[arg-type]
     report = evaluate(d / "out.csv", d / "expected.csv")
     assert not report.problems, report.problems

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from orgs_helpers import section_options
 
 from matchengine.engine import BackendOptions
 from matchengine.errors import UsageError
@@ -130,13 +131,7 @@ def test_fixture_district_same_bytes_on_spark(tmp_path: Path) -> None:
 @pytest.mark.parametrize("role", ["school", "section"])
 def test_org_fixture_same_bytes_on_spark(tmp_path: Path, role: str) -> None:
     d = FIXTURES / f"{role}s"
-    kwargs: dict[str, Any] = {}
-    if role == "section":
-        kwargs = {
-            "enrollments": d / "enrollments.csv",
-            "students_out": d / "students.csv",
-            "teachers_out": d / "teachers.csv",
-        }
+    kwargs: dict[str, Any] = section_options(d) if role == "section" else {}
     duck, spark = _both(tmp_path, d / "app.csv", d / "clever", role, **kwargs)
     assert spark == duck
 
