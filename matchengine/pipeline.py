@@ -206,7 +206,7 @@ def match(
     rules = load_rules(role, rules_path)
     say("validate")
     report = validate_app(
-        app_csv, role, id_column=id_column, overrides=overrides, encoding=encoding
+        app_csv, role, id_column=id_column, overrides=overrides, encoding=encoding, rules=rules
     )
     if not report.valid:
         raise ValidationFailed(report)

@@ -16,19 +16,20 @@ from typing import Any
 from matchengine.csvfile import CsvReport, CsvTable, validate_csv
 from matchengine.fields import FieldMapping, canonical_role, map_headers
 from matchengine.problems import Problem
-from matchengine.rules import load_rules
+from matchengine.rules import Rules, load_rules
 
 # Roles whose app CSV must have a matching field of its own (people).
 _USER_ROLES = ("student", "teacher", "staff")
 
 
-def _supporting_fields(role: str) -> tuple[str, ...]:
+def _supporting_fields(role: str, rules: Rules | None) -> tuple[str, ...]:
     """The fields that can carry a match beyond names: the rules' ``needs_one_of``.
 
-    The bundled rules are the source of truth (their comparisons are named after the
-    fields), so this warning and the matcher never disagree.
+    The rules are the source of truth (their comparisons are named after the fields), so
+    this warning and the matcher never disagree: a run passes the rules it matches with,
+    otherwise the bundled rules of ``role`` are read.
     """
-    return load_rules(role).needs_one_of
+    return (rules or load_rules(role)).needs_one_of
 
 
 _DATE_SHAPES = (
@@ -98,8 +99,12 @@ def validate_app(
     overrides: Mapping[str, str] | None = None,
     encoding: str = "utf-8",
     max_problems: int = 100,
+    rules: Rules | None = None,
 ) -> ValidationReport:
-    """Validate an app CSV for ``role`` (structure, ids, field mapping)."""
+    """Validate an app CSV for ``role`` (structure, ids, field mapping).
+
+    ``rules``: the rules the match will use (default: the bundled rules of ``role``).
+    """
     role = canonical_role(role) if role else None
     report = validate_csv(path, encoding=encoding, id_column=id_column, max_problems=max_problems)
     result = ValidationReport(str(path), role, report, None)
@@ -107,7 +112,7 @@ def validate_app(
         return result
     mapping = map_headers(report.header, role, overrides, report.id_column)
     result.mapping = mapping
-    supporting = _supporting_fields(role) if role in _USER_ROLES else ()
+    supporting = _supporting_fields(role, rules) if role in _USER_ROLES else ()
     if role in _USER_ROLES and not mapping.fields:
         result.problems.append(
             Problem(
