@@ -148,3 +148,16 @@ def test_generated_20k_district_same_output_row_for_row_on_spark(tmp_path: Path)
     assert len(spark_rows) == len(duck_rows) > 20000
     differing = [i for i, (a, b) in enumerate(zip(duck_rows, spark_rows, strict=True)) if a != b]
     assert differing == [], f"{len(differing)} rows differ, first at line {differing[0] + 1}"
+
+
+def test_cli_refuses_an_unknown_backend_with_exit_2(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from matchengine.cli import app
+
+    d = FIXTURES / "district"
+    args = ["match", str(d / "app.csv"), "--clever", str(d / "clever"), "--role", "student"]
+    res = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "o.csv"), "--backend", "dask"])
+    assert res.exit_code == 2
+    assert "--backend must be one of: duckdb, spark" in res.output
+    assert not (tmp_path / "o.csv").exists()
