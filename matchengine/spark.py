@@ -159,8 +159,9 @@ def register_functions(session: Any) -> None:
     """Register the SQL functions our rules need that Spark lacks.
 
     Jaro-Winkler: the Scala function shipped with Splink disagrees with DuckDB's on about
-    2% of name pairs (repeated letters); jellyfish computes exactly DuckDB's values, so
-    both backends put every pair at the same level.
+    2% of name pairs (repeated letters); jellyfish matches DuckDB's values to the last
+    bit, and with the levels' 1e-9 margin (``link.JW_MARGIN``) both backends put every
+    pair at the same level.
     """
     import jellyfish
     from pyspark.sql.types import DoubleType
