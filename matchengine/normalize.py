@@ -13,7 +13,7 @@ import unicodedata
 from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
+from functools import lru_cache, partial
 
 import jellyfish
 import polars as pl
@@ -332,6 +332,13 @@ def school_keys(values: list[str] | None) -> list[str] | None:
 # Column-wise application.
 
 
+def text_column(raw: pl.DataFrame, name: str) -> pl.Series:
+    """Column ``name`` of ``raw`` as String, or all nulls when ``raw`` lacks it."""
+    if name in raw.columns:
+        return raw[name].cast(pl.String)
+    return pl.Series(name, [None] * raw.height, dtype=pl.String)
+
+
 def map_unique(
     series: pl.Series, fn: Callable[[str | None], object], dtype: pl.DataType
 ) -> pl.Series:
@@ -440,12 +447,7 @@ def normalize_people(raw: pl.DataFrame) -> pl.DataFrame:
     field is absent) so both sides of a link share one schema.  Scalar normalisers run once
     per distinct value; per-row work is vectorised (this runs on a million rows).
     """
-    n = raw.height
-
-    def col(name: str) -> pl.Series:
-        if name in raw.columns:
-            return raw[name].cast(pl.String)
-        return pl.Series(name, [None] * n, dtype=pl.String)
+    col = partial(text_column, raw)
 
     out: dict[str, pl.Series] = {}
     first = map_unique(col("first_name"), norm_name, pl.String())

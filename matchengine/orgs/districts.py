@@ -16,13 +16,14 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import polars as pl
 
 from matchengine import clever as clever_io
 from matchengine.errors import InvalidDataError, UsageError
-from matchengine.normalize import map_unique
+from matchengine.normalize import map_unique, text_column
 from matchengine.orgs import values as v
 from matchengine.orgs.common import Options, decisions_for, link, start
 from matchengine.orgs.common import result as make_result
@@ -197,10 +198,7 @@ def normalize_districts(raw: pl.DataFrame) -> pl.DataFrame:
     ``domains``, ``school_names`` (List(String), already normalised); any may be missing."""
     n = raw.height
 
-    def col(name: str) -> pl.Series:
-        if name in raw.columns:
-            return raw[name].cast(pl.String)
-        return pl.Series(name, [None] * n, dtype=pl.String)
+    col = partial(text_column, raw)
 
     def lists(name: str) -> list[list[str] | None]:
         if name in raw.columns:

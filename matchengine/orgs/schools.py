@@ -8,13 +8,14 @@ kind of school, address, city, zip and phone.
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import polars as pl
 
 from matchengine import clever as clever_io
 from matchengine.errors import InvalidDataError
-from matchengine.normalize import map_unique
+from matchengine.normalize import map_unique, text_column
 from matchengine.orgs import values as v
 from matchengine.orgs.common import Options, decisions_for, link, start
 from matchengine.orgs.common import result as make_result
@@ -29,12 +30,7 @@ def normalize_schools(raw: pl.DataFrame) -> pl.DataFrame:
     """Comparison columns for schools from String columns named by field (any may be
     missing): ``name, sis_id, school_number, state_id, nces_id, mdr_number, low_grade,
     high_grade, address, city, state, zip, phone``."""
-    n = raw.height
-
-    def col(name: str) -> pl.Series:
-        if name in raw.columns:
-            return raw[name].cast(pl.String)
-        return pl.Series(name, [None] * n, dtype=pl.String)
+    col = partial(text_column, raw)
 
     text = pl.String()
     out: dict[str, pl.Series] = {}

@@ -17,6 +17,7 @@ import logging
 import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ from matchengine import clever as clever_io
 from matchengine.csvfile import read_table
 from matchengine.errors import InvalidDataError, UsageError
 from matchengine.fields import header_key
-from matchengine.normalize import map_unique, norm_email, norm_grade
+from matchengine.normalize import map_unique, norm_email, norm_grade, text_column
 from matchengine.orgs import values as v
 from matchengine.orgs.common import (
     Clock,
@@ -169,12 +170,7 @@ def normalize_sections(
     ``school_ids`` the Clever school of each row, ``teacher_ids`` its Clever teachers
     (primary first) and ``students`` its Clever student ids.
     """
-    n = raw.height
-
-    def col(name: str) -> pl.Series:
-        if name in raw.columns:
-            return raw[name].cast(pl.String)
-        return pl.Series(name, [None] * n, dtype=pl.String)
+    col = partial(text_column, raw)
 
     text = pl.String()
     out: dict[str, pl.Series] = {}
