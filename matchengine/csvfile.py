@@ -522,9 +522,9 @@ def _read_parquet(path: str | os.PathLike[str], out: _Problems) -> _Parsed:
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
-    _load(path)  # the same refusals as a CSV: a folder, a missing or unreadable file
+    data = _load(path)  # the same refusals as a CSV: a folder, a missing or unreadable file
     try:
-        table = pq.read_table(path)
+        table = pq.read_table(pa.BufferReader(data))
     except (OSError, ValueError, pa.ArrowException) as exc:
         raise UsageError(
             f"{path}: not a readable Parquet file ({exc}); check it and re-run"

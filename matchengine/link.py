@@ -364,7 +364,6 @@ def score_pairs(
     # log_level=None: Splink must not configure logging; ours (stderr, WARNING) applies.
     linker = Linker([a, b], splink_settings(rules, 0.5, engine.dialect), log_level=None)
     predictions = linker.inference.predict(threshold_match_weight=min_weight)
-    tf_names = [n for n in _tf_floors(rules)]
     keep = [
         "source_dataset_l",
         "unique_id_l",
@@ -372,7 +371,7 @@ def score_pairs(
         "unique_id_r",
         "match_weight",
         *(f"mw_{c.name}" for c in rules.comparisons),
-        *(f"mw_tf_adj_{n}" for n in tf_names),
+        *(f"mw_tf_adj_{n}" for n in _tf_floors(rules)),
     ]
     if engine.spark is None:
         source = predictions.physical_name
