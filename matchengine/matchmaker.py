@@ -20,6 +20,22 @@ EXTRA_COLUMNS = (
     "match.candidate",
 )
 
+_TEACHER_FIELDS = (
+    "id",
+    "district",
+    "first_name",
+    "middle_name",
+    "last_name",
+    "email",
+    "sis_id",
+    "teacher_number",
+    "state_id",
+    "title",
+    "school",
+    "school_name",
+    "username",
+)
+
 # The Clever fields written for each role, in output order (without the ``clever.`` prefix).
 CLEVER_FIELDS: dict[str, tuple[str, ...]] = {
     "student": (
@@ -38,21 +54,7 @@ CLEVER_FIELDS: dict[str, tuple[str, ...]] = {
         "school_name",
         "username",
     ),
-    "teacher": (
-        "id",
-        "district",
-        "first_name",
-        "middle_name",
-        "last_name",
-        "email",
-        "sis_id",
-        "teacher_number",
-        "state_id",
-        "title",
-        "school",
-        "school_name",
-        "username",
-    ),
+    "teacher": _TEACHER_FIELDS,
     "staff": (
         "id",
         "district",
@@ -99,23 +101,9 @@ CLEVER_FIELDS: dict[str, tuple[str, ...]] = {
         "teacher",
     ),
     "district": ("id", "name", "mdr_number", "nces_id", "state"),
-    # Multi-role users (``--role user``): one row per Clever id, its roles in ``roles``.
-    "user": (
-        "id",
-        "district",
-        "first_name",
-        "middle_name",
-        "last_name",
-        "email",
-        "sis_id",
-        "teacher_number",
-        "state_id",
-        "title",
-        "school",
-        "school_name",
-        "username",
-        "roles",
-    ),
+    # Multi-role users (``--role user``): one row per Clever id, the teacher columns (they
+    # carry staff's title too) and its roles in ``roles``.
+    "user": (*_TEACHER_FIELDS, "roles"),
 }
 
 
