@@ -28,7 +28,6 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
-import math
 import random
 import tempfile
 import unicodedata
@@ -1411,10 +1410,7 @@ def _generate(
     role = canonical_role(role)
     if role not in GENERATED_ROLES:
         raise UsageError(f"generate supports roles {', '.join(GENERATED_ROLES)}, not {role!r}")
-    if isinstance(records, bool) or not isinstance(records, int) or records < 1:
-        raise UsageError(f"--records must be a positive whole number, not {records!r}")
-    if not math.isfinite(noise) or noise < 0:
-        raise UsageError(f"--noise must be a number >= 0 (1.0 = realistic), not {noise!r}")
+    sd.check_size_and_noise(records, noise)
     out_dir = Path(out_dir)
     clever_dir = out_dir / "clever"
     clever_dir.mkdir(parents=True, exist_ok=True)

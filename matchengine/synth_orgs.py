@@ -22,7 +22,6 @@ employee ids.
 from __future__ import annotations
 
 import json
-import math
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -584,10 +583,7 @@ def generate(
     """Write a synthetic ``role`` data set with known truth under ``out_dir``."""
     if role not in GENERATED_ORG_ROLES:
         raise UsageError(f"synth_orgs generates {', '.join(GENERATED_ORG_ROLES)}, not {role!r}")
-    if isinstance(records, bool) or not isinstance(records, int) or records < 1:
-        raise UsageError(f"--records must be a positive whole number, not {records!r}")
-    if not math.isfinite(noise) or noise < 0:
-        raise UsageError(f"--noise must be a number >= 0 (1.0 = realistic), not {noise!r}")
+    sd.check_size_and_noise(records, noise)
     out_dir = Path(out_dir)
     (out_dir / "clever").mkdir(parents=True, exist_ok=True)
     g = _Gen(role, seed, noise, with_ids)

@@ -15,7 +15,20 @@ Line formats (``|``-separated, ``#`` starts a comment):
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+
+from matchengine.errors import UsageError
+
+
+def check_size_and_noise(records: object, noise: float) -> None:
+    """Refuse a generator's ``--records`` that is not a positive whole number, or a
+    ``--noise`` that is not a finite number >= 0 (shared by every generator)."""
+    if isinstance(records, bool) or not isinstance(records, int) or records < 1:
+        raise UsageError(f"--records must be a positive whole number, not {records!r}")
+    if not math.isfinite(noise) or noise < 0:
+        raise UsageError(f"--noise must be a number >= 0 (1.0 = realistic), not {noise!r}")
+
 
 _FIRST_NAMES = """
 # ---- girls / women
