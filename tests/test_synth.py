@@ -614,3 +614,16 @@ def test_name_lists() -> None:
     assert "José" in sd.NICKNAME_OF["Pepe"] and "Jesús" in sd.NICKNAME_OF["Chuy"]
     assert "Francisco" in sd.NICKNAME_OF["Paco"]
     assert len({n.name for n in sd.LAST_NAMES}) == len(sd.LAST_NAMES) > 1000
+
+
+@pytest.mark.parametrize("role", ["student", "school"])
+@pytest.mark.parametrize(
+    ("records", "noise", "message"),
+    [(0, 1.0, "--records must be a positive whole number"), (5, -1.0, "--noise must be")],
+)
+def test_both_generators_refuse_bad_sizes_and_noise(
+    tmp_path: Path, role: str, records: int, noise: float, message: str
+) -> None:
+    with pytest.raises(UsageError, match=message):
+        generate(role, records, 1, tmp_path / "d", noise=noise)
+    assert not (tmp_path / "d").exists()
