@@ -56,6 +56,11 @@ def level_sql(level: Level, column: str) -> str:
         return f"l.{c} = r.{c}"
     if k == "overlap":
         return f"list_has_any(l.{c}, r.{c})"
+    if k == "found_in":
+        # One record's value is among the other's list (an app SIS id that Clever holds as
+        # the student number): not any shared member, or one shared id would count again
+        # in the comparison of every other id.
+        return f"(list_contains(r.{c}, l.{column}) OR list_contains(l.{c}, r.{column}))"
     if k == "jaro_winkler":
         # The similarity is a ratio of small whole numbers; the margin keeps a value that
         # equals the threshold on the right side whatever the last bit of rounding.

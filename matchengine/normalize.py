@@ -484,6 +484,17 @@ def normalize_people(raw: pl.DataFrame) -> pl.DataFrame:
     out["dob"] = dob
     out["dob_swap"] = map_unique(dob, swap_day_month, pl.String())
     out["dob_year"] = dob.str.slice(0, 4)
+    # Month and day of a full date: shared by a pair whose years differ by a typo.
+    out["dob_month_day"] = pl.select(
+        pl.when(dob.str.len_chars() == 10).then(dob.str.slice(5)).otherwise(None)
+    ).to_series()
+    # The full name, and the full name of a record with no birthdate at all (a blocking
+    # key: such a record is paired with every namesake, the others by name and birthdate).
+    full = pl.select(pl.concat_str([first, last], separator=_SEP)).to_series()
+    out["full_name"] = full
+    out["full_name_if_no_dob"] = pl.select(
+        pl.when(dob.is_null()).then(full).otherwise(None)
+    ).to_series()
     grade = map_unique(col("grade"), norm_grade, pl.String())
     out["grade"] = grade
     out["grade_rank"] = map_unique(grade, grade_rank, pl.Int32())

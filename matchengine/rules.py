@@ -25,6 +25,7 @@ LEVEL_KINDS = {
     # kind: parameters it needs (besides label/m/u)
     "exact": (),
     "overlap": (),
+    "found_in": ("column",),
     "jaro_winkler": ("threshold",),
     "damerau_levenshtein": ("distance",),
     "excel_truncated": (),
@@ -60,6 +61,9 @@ COLUMNS = {
     "dob": "text",
     "dob_swap": "text",
     "dob_year": "text",
+    "dob_month_day": "text",
+    "full_name": "text",
+    "full_name_if_no_dob": "text",
     "grade": "text",
     "grade_rank": "number",
     "title": "text",
@@ -271,6 +275,13 @@ def _parse_level(ck: _Checker, raw: Any, key: str, column: str) -> Level:
         level_column = column
     elif kind not in ("sql", "else"):
         ck.column(level_column, f"{key}.column")
+    if kind == "found_in" and (COLUMNS.get(level_column) != "list" or COLUMNS.get(column) == "list"):
+        ck.error(
+            f"{key}.column",
+            f"kind 'found_in' looks the comparison's own value up in a list column: "
+            f"'column' must be a list column and the comparison's column {column!r} a single "
+            f"value (got {level_column!r})",
+        )
     with_column = raw.get("with")
     if with_column is not None:
         ck.column(str(with_column), f"{key}.with")

@@ -128,6 +128,20 @@ def test_app_id_matching_another_clever_id_field() -> None:
     assert got == "other_id"
 
 
+def test_one_shared_id_counts_once() -> None:
+    # Two students whose student numbers collide (a typo on one): the shared number is
+    # the student_number comparison's evidence, not also the SIS id's and the state id's.
+    app = {"sis_id": "125279834", "student_number": "50002897", "state_id": "2796999920"}
+    clever = {"sis_id": "125279593", "student_number": "50002897", "state_id": "2796985366"}
+    assert level_of("student_number", app, clever) == "exact"
+    assert level_of("sis_id", app, clever) == "else"
+    assert level_of("state_id", app, clever) == "else"
+    # Either side's id may be the one found among the other's ids.
+    assert level_of("sis_id", {"sis_id": "9", "state_id": "778899"}, {"sis_id": "778899"}) == (
+        "other_id"
+    )
+
+
 @pytest.mark.parametrize(
     ("app", "clever", "label"),
     [
@@ -204,3 +218,32 @@ def test_clever_twins_are_not_duplicates(tmp_path: Path) -> None:
     rows = [["a1", "Ann", "Lee", "2010-01-01", "3", "s1"]]
     got = _statuses(_district(tmp_path, rows, TWINS))
     assert {got[f"{1:024x}"][1], got[f"{2:024x}"][1]} == {mm.CLEVER_NO_MATCH}
+
+
+def test_strangers_sharing_a_student_number_are_not_duplicates(tmp_path: Path) -> None:
+    # A typo gave Noah the student number of Angel; everything else says two people.
+    header = ["id", "Student_id", "Student_number", "State_id", "First Name", "Last Name"]
+    header += ["DOB", "Grade", "School"]
+    rows = [
+        ["a1", "125279834", "50002897", "2796999920", "Angel", "Dalfield", "", "6", "s1"],
+        ["a2", "125279593", "50002897", "2796985366", "Noah", "Fairwood", "", "6", "s1"],
+    ]
+    write_table(tmp_path / "app.csv", header, rows)
+    snap = tmp_path / "clever"
+    snap.mkdir()
+    with (snap / "users.ndjson").open("w", encoding="utf-8") as fh:
+        for i, (sis, number, state, first, last) in enumerate(
+            [
+                ("125279834", "50002897", "2796999920", "Angel", "Dalfield"),
+                ("125279593", "50002898", "2796985366", "Noah", "Fairwood"),
+            ]
+        ):
+            student = {"sis_id": sis, "student_number": number, "state_id": state}
+            student |= {"grade": "6", "school": "s1"}
+            user = {"id": f"{i + 1:024x}", "name": {"first": first, "last": last}}
+            fh.write(json.dumps(user | {"roles": {"student": student}}) + "\n")
+    out = tmp_path / "out.csv"
+    match(tmp_path / "app.csv", snap, "student", out)
+    got = _statuses(out)
+    assert got["a1"] == (f"{1:024x}", mm.MATCH)
+    assert got["a2"] == (f"{2:024x}", mm.MATCH)

@@ -77,3 +77,28 @@ def test_invalid_toml_is_a_rules_error(tmp_path: Path) -> None:
     bad.write_text("role = ", encoding="utf-8")
     with pytest.raises(RulesError, match="not valid TOML"):
         load_rules("student", bad)
+
+
+def test_found_in_needs_a_list_to_look_in() -> None:
+    doc = {
+        "role": "student",
+        "comparisons": [
+            {
+                "name": "sis_id",
+                "levels": [
+                    {
+                        "label": "other",
+                        "kind": "found_in",
+                        "column": "state_id",
+                        "m": 0.2,
+                        "u": 0.01,
+                    },
+                    {"label": "else", "kind": "else", "m": 0.8, "u": 0.99},
+                ],
+            },
+        ],
+        "blocking": [{"name": "b", "on": ["sis_id"]}],
+    }
+    with pytest.raises(RulesError) as err:
+        parse_rules(doc, "mine.toml")
+    assert "comparisons[0].levels[0].column: kind 'found_in'" in "\n".join(err.value.problems)
