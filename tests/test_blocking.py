@@ -70,3 +70,10 @@ def test_ids_pair_records_whatever_the_names() -> None:
     app = {"first_name": "Ann", "last_name": "Lee", "sis_id": "00123"}
     clever = [{"first_name": "Zoe", "last_name": "Kim", "sis_id": "123"}]
     assert candidates(app, clever) == {0}
+
+
+def test_a_namesake_at_the_same_zip_code_is_paired() -> None:
+    # A birthdate keyed wrong altogether: the home zip code still pairs the two.
+    app = {**NAME, "dob": "2012-03-04", "zip": "30601"}
+    clever = [{**NAME, "dob": "2014-07-19", "zip": "30601"}, {**NAME, "dob": "2014-07-19"}]
+    assert candidates(app, clever) == {0}
