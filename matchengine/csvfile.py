@@ -847,8 +847,7 @@ def write_frame(path: str | Path, frame: pl.DataFrame) -> None:
     )
     with atomic_text(path) as fh:
         fh.write(",".join(map(_quote, frame.columns)) + "\r\n")
-        fh.flush()
         if fields.height:
             fields.write_csv(
-                fh.buffer, include_header=False, quote_style="never", line_terminator="\r\n"
+                fh, include_header=False, quote_style="never", line_terminator="\r\n"
             )

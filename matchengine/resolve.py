@@ -291,24 +291,27 @@ def resolve(
     cut = logit(threshold) - cross_shift
     out_app = [*groups[APP], *forced]
     out_clever = [*groups[CLEVER], *forced_clever]
-    cand: list[int] = (
-        ranked.filter(
-            pl.col("eligible")
-            & (pl.col("weight") >= cut - _EPS)
-            & ~pl.col("id_l").is_in(out_app)
-            & ~pl.col("id_r").is_in(out_clever)
-        )
-        .get_column("k")
-        .to_list()
-    )
+    contest = ranked.filter(
+        pl.col("eligible")
+        & (pl.col("weight") >= cut - _EPS)
+        & ~pl.col("id_l").is_in(out_app)
+        & ~pl.col("id_r").is_in(out_clever)
+    ).select("k", alone=(pl.len().over("id_l") == 1) & (pl.len().over("id_r") == 1))
+    cand: list[int] = contest.get_column("k").to_list()
+    # A candidate pair whose two records are in no other candidate pair matches whatever
+    # else happens (no rival can take either record): most pairs.  The rest are decided
+    # one by one, best first.
+    alone: list[int] = contest.filter("alone").get_column("k").to_list()
+    contested: list[int] = contest.filter(~pl.col("alone")).get_column("k").to_list()
     by_app: dict[int, list[int]] = defaultdict(list)
     by_clever: dict[int, list[int]] = defaultdict(list)
-    for k in cand:
+    for k in contested:
         by_app[a_ids[k]].append(k)
         by_clever[c_ids[k]].append(k)
 
-    app_out = [Outcome(mm.APP_NO_MATCH) for _ in range(n_app)]
-    clever_out = [Outcome(mm.CLEVER_NO_MATCH) for _ in range(n_clever)]
+    # Filled as records are decided; the rest are no-match (or duplicate) rows.
+    app_out: list[Outcome | None] = [None] * n_app
+    clever_out: list[Outcome | None] = [None] * n_clever
     done_app: set[int] = set()
     done_clever: set[int] = set()
     tie_app: dict[int, list[int]] = {}
@@ -378,7 +381,13 @@ def resolve(
             )
         tie_note.setdefault(contested, f"{len(members)} {own} records tie for this record")
 
-    for k in cand:
+    for k in alone:
+        a, c, w = a_ids[k], c_ids[k], weights[k] + cross_shift
+        prob, ev = probability(w), evidence_list[k]
+        app_out[a] = Outcome(mm.MATCH, partner=c, probability=prob, weight=w, evidence=ev)
+        clever_out[c] = Outcome(mm.MATCH, partner=a, probability=prob, weight=w, evidence=ev)
+
+    for k in contested:
         a, c, w = a_ids[k], c_ids[k], weights[k]
         if a in done_app or c in done_clever:
             continue
@@ -466,9 +475,11 @@ def resolve(
             if notes:
                 o.evidence = "; ".join([x for x in (o.evidence, *notes) if x])
 
-    finish(APP, app_out, clever_out, best_for_app, groups[APP], tie_app)
-    finish(CLEVER, clever_out, app_out, best_for_clever, groups[CLEVER], tie_clever)
-    return Resolution(app_out, clever_out, prior, pairs.count, len(cand))
+    app_final = [o or Outcome(mm.APP_NO_MATCH) for o in app_out]
+    clever_final = [o or Outcome(mm.CLEVER_NO_MATCH) for o in clever_out]
+    finish(APP, app_final, clever_final, best_for_app, groups[APP], tie_app)
+    finish(CLEVER, clever_final, app_final, best_for_clever, groups[CLEVER], tie_clever)
+    return Resolution(app_final, clever_final, prior, pairs.count, len(cand))
 
 
 __all__ = ["Outcome", "Resolution", "level_weights", "probability", "resolve"]
