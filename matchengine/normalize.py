@@ -434,8 +434,25 @@ def _first_aliases(key: str | None) -> list[str] | None:
     return out
 
 
-def _empty_to_null(expr: pl.Expr) -> pl.Expr:
-    return pl.when(expr.list.len() > 0).then(expr).otherwise(None)
+def _values_per_row(frame: pl.DataFrame) -> pl.Series:
+    """Each row's non-null values as a list, in column order (null for a row with none).
+
+    Built through a long table rather than per-row list operations, which polars runs
+    several times slower on a million rows.
+    """
+    columns = [c for c in frame.columns if frame[c].null_count() < frame.height]
+    rows = pl.DataFrame({"__row": pl.arange(0, frame.height, dtype=pl.UInt32, eager=True)})
+    if not columns:
+        return pl.Series([None] * frame.height, dtype=pl.List(pl.String))
+    lists = (
+        frame.select(columns)
+        .with_row_index("__row")
+        .unpivot(index="__row", on=columns)
+        .drop_nulls("value")
+        .group_by("__row")
+        .agg(pl.col("value"))
+    )
+    return rows.join(lists, on="__row", how="left", maintain_order="left").get_column("value")
 
 
 def normalize_people(raw: pl.DataFrame) -> pl.DataFrame:
@@ -471,11 +488,7 @@ def normalize_people(raw: pl.DataFrame) -> pl.DataFrame:
     id_cols = ("sis_id", "student_number", "teacher_number", "staff_id", "state_id")
     for f in id_cols:
         out[f] = norm_id_series(col(f)).alias(f)
-    out["any_ids"] = (
-        pl.DataFrame({k: out[k] for k in id_cols})
-        .select(_empty_to_null(pl.concat_list(pl.all()).list.drop_nulls()))
-        .to_series()
-    )
+    out["any_ids"] = _values_per_row(pl.DataFrame({k: out[k] for k in id_cols}))
     email = norm_email_series(col("email"))
     out["email"] = email
     out["email_local"] = email.str.split("@").list.first().replace("", None)

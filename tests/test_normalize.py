@@ -160,3 +160,15 @@ _EMAILISH = st.lists(
 def test_email_column_equals_the_scalar_normaliser(values: list[str | None]) -> None:
     got = norm_email_series(pl.Series("email", values, dtype=pl.String)).to_list()
     assert got == [norm_email(v) for v in values]
+
+
+def test_any_ids_lists_each_rows_ids_in_column_order() -> None:
+    raw = pl.DataFrame(
+        {
+            "sis_id": ["0012", None, None, "7"],
+            "student_number": ["55", "66", None, None],
+            "state_id": [None, "0099", None, "8"],
+        }
+    )
+    got = normalize_people(raw)["any_ids"].to_list()
+    assert got == [["12", "55"], ["66", "99"], None, ["7", "8"]]
