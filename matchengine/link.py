@@ -457,8 +457,10 @@ def estimate_u(
             f"CASE WHEN {null} THEN -1 {whens} ELSE {len(comp.levels) - 1} END AS g_{comp.name}"
         )
     sample = f"""
-        WITH l AS (SELECT * FROM {app_table} ORDER BY hash(unique_id, {cfg.seed}) LIMIT {k_app}),
-             r AS (SELECT * FROM {clever_table} ORDER BY hash(unique_id, {cfg.seed} + 1) LIMIT {k_clever})
+        WITH l AS (SELECT * FROM {app_table} WHERE unique_id IN (
+                 SELECT unique_id FROM {app_table} ORDER BY hash(unique_id, {cfg.seed}) LIMIT {k_app})),
+             r AS (SELECT * FROM {clever_table} WHERE unique_id IN (
+                 SELECT unique_id FROM {clever_table} ORDER BY hash(unique_id, {cfg.seed} + 1) LIMIT {k_clever}))
         SELECT {", ".join(cases)} FROM l CROSS JOIN r
     """
     con.execute(f"CREATE OR REPLACE TEMP TABLE me_u_sample AS {sample}")
