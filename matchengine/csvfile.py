@@ -848,6 +848,4 @@ def write_frame(path: str | Path, frame: pl.DataFrame) -> None:
     with atomic_text(path) as fh:
         fh.write(",".join(map(_quote, frame.columns)) + "\r\n")
         if fields.height:
-            fields.write_csv(
-                fh, include_header=False, quote_style="never", line_terminator="\r\n"
-            )
+            fields.write_csv(fh, include_header=False, quote_style="never", line_terminator="\r\n")

@@ -508,6 +508,20 @@ class MEstimate:
     kept: list[str]  # comparisons left at the rules' m (not trained, or unusable)
 
 
+def _record_sample(
+    con: duckdb.DuckDBPyConnection, table: str, limit: int, name: str, seed: int
+) -> str:
+    """``table``, or a seeded random ``limit`` of its rows as table ``name`` when it is larger."""
+    n = int(con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])
+    if n <= limit:
+        return table
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {table} WHERE unique_id IN "
+        f"(SELECT unique_id FROM {table} ORDER BY hash(unique_id, {seed}) LIMIT {limit})"
+    )
+    return name
+
+
 def estimate_m(
     con: duckdb.DuckDBPyConnection, app_table: str, clever_table: str, rules: Rules, prior: float
 ) -> MEstimate:
@@ -535,10 +549,14 @@ def estimate_m(
     trained_m: dict[str, list[float | None]] = {}
     sessions = 0
     dbs: list[Any] = []
+    samples = [
+        _record_sample(con, app_table, cfg.max_records, "me_em_app", 1),
+        _record_sample(con, clever_table, cfg.max_records, "me_em_clever", 2),
+    ]
     try:
         for i, columns in enumerate(cfg.blocking):
             # A fresh linker per session: a failed session leaves a linker's model unusable.
-            db, a, b = _splink_inputs(Engine(con), app_table, clever_table, f"_em{i}")
+            db, a, b = _splink_inputs(Engine(con), samples[0], samples[1], f"_em{i}")
             dbs.append(db)
             linker = Linker([a, b], splink_settings(rules, prior), log_level=None)
             rule = " AND ".join(f"l.{c} = r.{c}" for c in columns)
@@ -569,6 +587,8 @@ def estimate_m(
         splink_log.setLevel(level)
         for db in dbs:
             db.delete_tables_created_by_splink_from_db()
+        for table in ("me_em_app", "me_em_clever"):
+            con.execute(f"DROP TABLE IF EXISTS {table}")
     changed: dict[str, list[float]] = {}
     kept: list[str] = []
     comparisons = []

@@ -169,6 +169,9 @@ class MEstimation:
     mode: str = "never"  # "auto": when both sides have min_records; "always"; "never"
     min_records: int = 2000
     max_pairs: int = 300_000
+    # Records per side handed to EM (a seeded sample when a side has more): EM keeps only
+    # max_pairs pairs anyway, and scanning every record of a large side is what costs.
+    max_records: int = 200_000
     rules_weight: float = 0.5  # share of the rules' m kept in the final m
     blocking: tuple[tuple[str, ...], ...] = ()
 
@@ -275,7 +278,9 @@ def _parse_level(ck: _Checker, raw: Any, key: str, column: str) -> Level:
         level_column = column
     elif kind not in ("sql", "else"):
         ck.column(level_column, f"{key}.column")
-    if kind == "found_in" and (COLUMNS.get(level_column) != "list" or COLUMNS.get(column) == "list"):
+    if kind == "found_in" and (
+        COLUMNS.get(level_column) != "list" or COLUMNS.get(column) == "list"
+    ):
         ck.error(
             f"{key}.column",
             f"kind 'found_in' looks the comparison's own value up in a list column: "
@@ -504,9 +509,16 @@ def parse_rules(data: dict[str, Any], path: str) -> Rules:
             mode = "never"
         min_records = em.get("min_records", m_est.min_records)
         max_pairs = em.get("max_pairs", m_est.max_pairs)
-        for k, v in (("min_records", min_records), ("max_pairs", max_pairs)):
+        max_records = em.get("max_records", m_est.max_records)
+        for k, v in (
+            ("min_records", min_records),
+            ("max_pairs", max_pairs),
+            ("max_records", max_records),
+        ):
             if isinstance(v, bool) or not isinstance(v, int) or v < 0:
                 ck.error(f"model.estimate_m.{k}", "must be a whole number >= 0")
+        if isinstance(max_records, int) and 0 <= max_records < 1000:
+            ck.error("model.estimate_m.max_records", "must be at least 1000 (EM needs data)")
         rw = em.get("rules_weight", m_est.rules_weight)
         if isinstance(rw, bool) or not isinstance(rw, (int, float)) or not 0 <= rw <= 1:
             ck.error("model.estimate_m.rules_weight", "must be a number between 0 and 1")
@@ -531,6 +543,7 @@ def parse_rules(data: dict[str, Any], path: str) -> Rules:
             mode,
             int(min_records) if isinstance(min_records, int) else m_est.min_records,
             int(max_pairs) if isinstance(max_pairs, int) else m_est.max_pairs,
+            int(max_records) if isinstance(max_records, int) else m_est.max_records,
             float(rw),
             tuple(parsed_blocks),
         )

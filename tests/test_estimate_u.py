@@ -59,3 +59,17 @@ def test_when_estimation_runs() -> None:
     rules = load_rules("student")
     assert not wants_u_estimate(rules, 300, 300)  # a small school keeps the fixed weights
     assert wants_u_estimate(rules, 20_000, 20_000)
+
+
+def test_em_sees_a_seeded_sample_of_a_large_side() -> None:
+    from matchengine.link import _record_sample
+
+    con = _tables(1500, 3)
+    assert _record_sample(con, "app_t", 2000, "s", 1) == "app_t"  # small enough: all of it
+    drawn = []
+    for _ in range(2):
+        name = _record_sample(con, "app_t", 1000, "s", 1)
+        drawn.append(sorted(r[0] for r in con.execute(f"SELECT unique_id FROM {name}").fetchall()))
+    assert len(drawn[0]) == 1000 and len(set(drawn[0])) == 1000
+    assert drawn[0] == drawn[1]  # the same records every run
+    assert set(drawn[0]) <= set(range(1500))

@@ -102,3 +102,23 @@ def test_found_in_needs_a_list_to_look_in() -> None:
     with pytest.raises(RulesError) as err:
         parse_rules(doc, "mine.toml")
     assert "comparisons[0].levels[0].column: kind 'found_in'" in "\n".join(err.value.problems)
+
+
+def test_em_record_cap_is_checked() -> None:
+    doc = {
+        "role": "student",
+        "model": {"estimate_m": {"mode": "auto", "max_records": 10, "blocking": [["dob"]]}},
+        "comparisons": [
+            {
+                "name": "sis_id",
+                "levels": [
+                    {"label": "exact", "kind": "exact", "m": 0.9, "u": 0.01},
+                    {"label": "else", "kind": "else", "m": 0.1, "u": 0.99},
+                ],
+            },
+        ],
+        "blocking": [{"name": "b", "on": ["sis_id"]}],
+    }
+    with pytest.raises(RulesError) as err:
+        parse_rules(doc, "mine.toml")
+    assert "model.estimate_m.max_records: must be at least 1000" in "\n".join(err.value.problems)
