@@ -39,7 +39,7 @@ def needs_review(o: Outcome, band: ReviewBand) -> bool:
 def result_frame(
     role: str,
     app_header: Sequence[str],
-    app_columns: Sequence[Sequence[str]],
+    app_columns: Sequence[Sequence[str] | pl.Series],
     app_ids: Sequence[str],
     clever: pl.DataFrame,
     resolution: Resolution,
@@ -134,7 +134,7 @@ def write_results(
     path: str | Path,
     role: str,
     app_header: Sequence[str],
-    app_columns: Sequence[Sequence[str]],
+    app_columns: Sequence[Sequence[str] | pl.Series],
     app_ids: Sequence[str],
     clever: pl.DataFrame,
     resolution: Resolution,

@@ -97,13 +97,21 @@ class MatchResult:
         }
 
 
-def _app_frame(report: ValidationReport) -> pl.DataFrame:
+def _app_columns(report: ValidationReport) -> list[pl.Series]:
+    """The app CSV's columns as polars String series, in file order."""
+    table = report.table
+    assert table is not None
+    return [pl.Series(f"c{i}", c, dtype=pl.String) for i, c in enumerate(table.columns)]
+
+
+def _app_frame(report: ValidationReport, columns: list[pl.Series]) -> pl.DataFrame:
+    """The mapped fields of the app CSV, one String column per field."""
     table = report.table
     assert table is not None and report.mapping is not None
-    data = {f: table.column(h) for f, h in report.mapping.fields.items()}
+    data = {f: columns[table.header.index(h)].alias(f) for f, h in report.mapping.fields.items()}
     if not data:
         return pl.DataFrame({"_empty": [None] * table.n_records})
-    return pl.DataFrame(data, schema={f: pl.String for f in data})
+    return pl.DataFrame(list(data.values()))
 
 
 def _clever_frame(df: pl.DataFrame) -> pl.DataFrame:
@@ -216,12 +224,19 @@ def match(
 
     say("load")
     clever_df = clever_io.load_role(clever_path, role)
-    app_raw = _app_frame(report)
+    app_columns = _app_columns(report)
+    app_raw = _app_frame(report, app_columns)
+    app_header, n_app = table.header, table.n_records
+    app_ids = table.column(report.csv.id_column)
     forced: dict[int, int | None] = {}
     if decisions is not None:
         forced = load_decisions(decisions, id_column=report.csv.id_column).bind(
-            table.column(report.csv.id_column), clever_df["id"].to_list()
+            app_ids, clever_df["id"].to_list()
         )
+    # The app's text lives on in polars; one Python string per cell (a gigabyte at 1M
+    # records) is let go here rather than held through scoring.
+    report.csv.table = None
+    del table
     lap("load")
 
     say("normalise")
@@ -229,7 +244,7 @@ def match(
     clever_n = normalize_people(_clever_frame(clever_df))
     lap("normalise")
 
-    n_app, n_clever = table.n_records, clever_df.height
+    n_clever = clever_df.height
     prior = rules.prior if rules.prior is not None else 1.0 / max(n_app, n_clever, 2)
     if backend is not None and backend.backend == "spark":
         say("start spark")
@@ -270,12 +285,11 @@ def match(
         lap("resolve")
 
     say("write")
-    app_ids = table.column(report.csv.id_column)
     rows = write_results(
         out,
         role,
-        table.header,
-        table.columns,
+        app_header,
+        app_columns,
         app_ids,
         clever_df,
         resolution,
