@@ -247,3 +247,26 @@ def test_strangers_sharing_a_student_number_are_not_duplicates(tmp_path: Path) -
     got = _statuses(out)
     assert got["a1"] == (f"{1:024x}", mm.MATCH)
     assert got["a2"] == (f"{2:024x}", mm.MATCH)
+
+
+def test_a_student_going_by_the_middle_name_is_one_person_listed_twice(tmp_path: Path) -> None:
+    # Two app accounts: "Destiny" (with the SIS id) and "Jaira Destiny" (no id), same
+    # birthdate and school: one student who goes by her middle name, not twins.
+    header = ["id", "Student_id", "First Name", "Middle Name", "Last Name", "DOB", "School"]
+    rows = [
+        ["a1", "25004", "Destiny", "", "Stewart", "2020-03-26", "s1"],
+        ["a2", "", "Jaira", "Destiny", "Stewart", "2020-03-26", "s1"],
+    ]
+    write_table(tmp_path / "app.csv", header, rows)
+    snap = tmp_path / "clever"
+    snap.mkdir()
+    user = {
+        "id": f"{1:024x}",
+        "name": {"first": "Jaira", "middle": "Destiny", "last": "Stewart"},
+        "roles": {"student": {"sis_id": "25004", "dob": "3/26/2020", "school": "s1"}},
+    }
+    (snap / "users.ndjson").write_text(json.dumps(user) + "\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    match(tmp_path / "app.csv", snap, "student", out)
+    got = _statuses(out)
+    assert got["a1"][1] == got["a2"][1] == mm.APP_DUPLICATE
