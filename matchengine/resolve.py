@@ -302,10 +302,10 @@ def resolve(
     # else happens (no rival can take either record): most pairs.  The rest are decided
     # one by one, best first.
     alone: list[int] = contest.filter("alone").get_column("k").to_list()
-    contested: list[int] = contest.filter(~pl.col("alone")).get_column("k").to_list()
+    rivalled: list[int] = contest.filter(~pl.col("alone")).get_column("k").to_list()
     by_app: dict[int, list[int]] = defaultdict(list)
     by_clever: dict[int, list[int]] = defaultdict(list)
-    for k in contested:
+    for k in rivalled:
         by_app[a_ids[k]].append(k)
         by_clever[c_ids[k]].append(k)
 
@@ -387,7 +387,7 @@ def resolve(
         app_out[a] = Outcome(mm.MATCH, partner=c, probability=prob, weight=w, evidence=ev)
         clever_out[c] = Outcome(mm.MATCH, partner=a, probability=prob, weight=w, evidence=ev)
 
-    for k in contested:
+    for k in rivalled:
         a, c, w = a_ids[k], c_ids[k], weights[k]
         if a in done_app or c in done_clever:
             continue
