@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import polars as pl
@@ -158,26 +159,35 @@ def test_dob_levels(app: str, clever: str, label: str) -> None:
     assert level_of("dob", {"dob": app}, {"dob": clever}) == label
 
 
-def _district(
-    tmp_path: Path, app_rows: list[list[str]], clever_people: list[dict[str, str]]
+def _match_users(
+    tmp_path: Path, header: list[str], app_rows: list[list[str]], users: list[dict[str, Any]]
 ) -> Path:
-    header = ["id", "First Name", "Last Name", "DOB", "Grade", "School"]
+    """Match ``app_rows`` against Clever students given as ``{"name": ..., "student": ...}``
+    (their Clever ids are 1, 2, ... in 24 hex digits); returns the output path."""
     write_table(tmp_path / "app.csv", header, app_rows)
     snap = tmp_path / "clever"
     snap.mkdir()
     with (snap / "users.ndjson").open("w", encoding="utf-8") as fh:
-        for i, p in enumerate(clever_people):
-            user = {
-                "id": f"{i + 1:024x}",
-                "name": {"first": p["first"], "last": p["last"]},
-                "roles": {
-                    "student": {"sis_id": p["sis"], "dob": p["dob"], "grade": "3", "school": "s1"}
-                },
-            }
+        for i, u in enumerate(users):
+            user = {"id": f"{i + 1:024x}", "name": u["name"], "roles": {"student": u["student"]}}
             fh.write(json.dumps(user) + "\n")
     out = tmp_path / "out.csv"
     match(tmp_path / "app.csv", snap, "student", out)
     return out
+
+
+def _district(
+    tmp_path: Path, app_rows: list[list[str]], clever_people: list[dict[str, str]]
+) -> Path:
+    header = ["id", "First Name", "Last Name", "DOB", "Grade", "School"]
+    users = [
+        {
+            "name": {"first": p["first"], "last": p["last"]},
+            "student": {"sis_id": p["sis"], "dob": p["dob"], "grade": "3", "school": "s1"},
+        }
+        for p in clever_people
+    ]
+    return _match_users(tmp_path, header, app_rows, users)
 
 
 def _statuses(out: Path) -> dict[str, tuple[str, str]]:
@@ -228,23 +238,18 @@ def test_strangers_sharing_a_student_number_are_not_duplicates(tmp_path: Path) -
         ["a1", "125279834", "50002897", "2796999920", "Angel", "Dalfield", "", "6", "s1"],
         ["a2", "125279593", "50002897", "2796985366", "Noah", "Fairwood", "", "6", "s1"],
     ]
-    write_table(tmp_path / "app.csv", header, rows)
-    snap = tmp_path / "clever"
-    snap.mkdir()
-    with (snap / "users.ndjson").open("w", encoding="utf-8") as fh:
-        for i, (sis, number, state, first, last) in enumerate(
-            [
-                ("125279834", "50002897", "2796999920", "Angel", "Dalfield"),
-                ("125279593", "50002898", "2796985366", "Noah", "Fairwood"),
-            ]
-        ):
-            student = {"sis_id": sis, "student_number": number, "state_id": state}
-            student |= {"grade": "6", "school": "s1"}
-            user = {"id": f"{i + 1:024x}", "name": {"first": first, "last": last}}
-            fh.write(json.dumps(user | {"roles": {"student": student}}) + "\n")
-    out = tmp_path / "out.csv"
-    match(tmp_path / "app.csv", snap, "student", out)
-    got = _statuses(out)
+    users = [
+        {
+            "name": {"first": first, "last": last},
+            "student": {"sis_id": sis, "student_number": number, "state_id": state}
+            | {"grade": "6", "school": "s1"},
+        }
+        for sis, number, state, first, last in [
+            ("125279834", "50002897", "2796999920", "Angel", "Dalfield"),
+            ("125279593", "50002898", "2796985366", "Noah", "Fairwood"),
+        ]
+    ]
+    got = _statuses(_match_users(tmp_path, header, rows, users))
     assert got["a1"] == (f"{1:024x}", mm.MATCH)
     assert got["a2"] == (f"{2:024x}", mm.MATCH)
 
@@ -257,16 +262,9 @@ def test_a_student_going_by_the_middle_name_is_one_person_listed_twice(tmp_path:
         ["a1", "25004", "Destiny", "", "Stewart", "2020-03-26", "s1"],
         ["a2", "", "Jaira", "Destiny", "Stewart", "2020-03-26", "s1"],
     ]
-    write_table(tmp_path / "app.csv", header, rows)
-    snap = tmp_path / "clever"
-    snap.mkdir()
     user = {
-        "id": f"{1:024x}",
         "name": {"first": "Jaira", "middle": "Destiny", "last": "Stewart"},
-        "roles": {"student": {"sis_id": "25004", "dob": "3/26/2020", "school": "s1"}},
+        "student": {"sis_id": "25004", "dob": "3/26/2020", "school": "s1"},
     }
-    (snap / "users.ndjson").write_text(json.dumps(user) + "\n", encoding="utf-8")
-    out = tmp_path / "out.csv"
-    match(tmp_path / "app.csv", snap, "student", out)
-    got = _statuses(out)
+    got = _statuses(_match_users(tmp_path, header, rows, [user]))
     assert got["a1"][1] == got["a2"][1] == mm.APP_DUPLICATE
