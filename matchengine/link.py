@@ -429,6 +429,15 @@ class UEstimate:
     kept: list[str]  # comparisons whose estimate was unusable (levels would collide)
 
 
+def _sample_sql(table: str, limit: int, seed: int) -> str:
+    """A seeded random ``limit`` of ``table``'s rows: only the ids are sorted, then those
+    rows are fetched (sorting whole rows of a million-record table is what costs)."""
+    return (
+        f"SELECT * FROM {table} WHERE unique_id IN "
+        f"(SELECT unique_id FROM {table} ORDER BY hash(unique_id, {seed}) LIMIT {limit})"
+    )
+
+
 def estimate_u(
     con: duckdb.DuckDBPyConnection, app_table: str, clever_table: str, rules: Rules
 ) -> UEstimate:
@@ -457,10 +466,8 @@ def estimate_u(
             f"CASE WHEN {null} THEN -1 {whens} ELSE {len(comp.levels) - 1} END AS g_{comp.name}"
         )
     sample = f"""
-        WITH l AS (SELECT * FROM {app_table} WHERE unique_id IN (
-                 SELECT unique_id FROM {app_table} ORDER BY hash(unique_id, {cfg.seed}) LIMIT {k_app})),
-             r AS (SELECT * FROM {clever_table} WHERE unique_id IN (
-                 SELECT unique_id FROM {clever_table} ORDER BY hash(unique_id, {cfg.seed} + 1) LIMIT {k_clever}))
+        WITH l AS ({_sample_sql(app_table, k_app, cfg.seed)}),
+             r AS ({_sample_sql(clever_table, k_clever, cfg.seed + 1)})
         SELECT {", ".join(cases)} FROM l CROSS JOIN r
     """
     con.execute(f"CREATE OR REPLACE TEMP TABLE me_u_sample AS {sample}")
@@ -515,10 +522,7 @@ def _record_sample(
     n = int(con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])
     if n <= limit:
         return table
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {table} WHERE unique_id IN "
-        f"(SELECT unique_id FROM {table} ORDER BY hash(unique_id, {seed}) LIMIT {limit})"
-    )
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {_sample_sql(table, limit, seed)}")
     return name
 
 
