@@ -20,6 +20,8 @@ from matchengine.matchmaker import CLEVER_FIELDS
 
 log = logging.getLogger(__name__)
 
+_SEP = "\x1f"  # joins a user's school ids into one key; never part of an id
+
 _ROLE_KEYS = ("student", "teacher", "staff", "district_admin", "contact")
 # Output field -> JSON path inside a role object.
 _ROLE_PATHS = {
@@ -149,25 +151,39 @@ def _finish(
 ) -> pl.DataFrame:
     from matchengine.clever import _list_series, _school_keys
 
-    school_of = frame["school"].to_list()
-    lists = frame["_schools"].to_list()
-    cache: dict[tuple[str, tuple[str, ...]], list[str]] = {}
-    keys: list[list[str]] = []
-    for primary, others in zip(school_of, lists, strict=True):
-        key = (primary, tuple(others or ()))
-        found = cache.get(key)
-        if found is None:
-            found = cache[key] = _school_keys(key[0], key[1], schools)
-        keys.append(found)
-    names = [schools.get(s, ("",))[0] if s else "" for s in school_of]
-    out = frame.with_columns(
-        pl.Series("school_name", names, dtype=pl.String),
-        _list_series("_school_keys", keys),
-        pl.col("_schools").list.join(";").alias("schools"),
-        pl.when(pl.col("_role_preferred") != "")
-        .then(pl.col("_role_preferred"))
-        .otherwise(pl.col("_user_preferred"))
-        .alias("_preferred_first_name"),
+    # School keys and name depend only on (school, schools): computed once per distinct
+    # pair (a few thousand in a district) and joined back, not once per user.
+    key = pl.concat_str([pl.col("school"), pl.col("_schools").list.join(_SEP)], separator=_SEP)
+    keyed = frame.with_columns(key.alias("__key"))
+    combos = keyed.select("__key", "school", "_schools").unique(
+        "__key", keep="first", maintain_order=True
+    )
+    primaries: list[str] = combos["school"].to_list()
+    keys = [
+        _school_keys(primary, tuple(others or ()), schools)
+        for primary, others in zip(primaries, combos["_schools"].to_list(), strict=True)
+    ]
+    lookup = pl.DataFrame(
+        [
+            combos["__key"],
+            pl.Series(
+                "school_name",
+                [schools.get(s, ("",))[0] if s else "" for s in primaries],
+                dtype=pl.String,
+            ),
+            _list_series("_school_keys", keys),
+        ]
+    )
+    out = (
+        keyed.join(lookup, on="__key", how="left", maintain_order="left")
+        .drop("__key")
+        .with_columns(
+            pl.col("_schools").list.join(";").alias("schools"),
+            pl.when(pl.col("_role_preferred") != "")
+            .then(pl.col("_role_preferred"))
+            .otherwise(pl.col("_user_preferred"))
+            .alias("_preferred_first_name"),
+        )
     )
     wanted = [*CLEVER_FIELDS[role], *helpers]
     for name in wanted:

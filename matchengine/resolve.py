@@ -194,17 +194,21 @@ def _reason_expr(rules: Rules) -> pl.Expr:
     return chain.otherwise(pl.lit(None, dtype=pl.String))
 
 
-def strong_ids(frame: pl.DataFrame, rules: Rules) -> dict[str, list[str | None]]:
-    """The rules' strong identifier columns of a normalised side."""
-    return {c: frame[c].to_list() for c in rules.strong_ids if c in frame.columns}
+StrongIds = Mapping[str, Sequence[str | None] | pl.Series]
 
 
-def strong_id_groups(values: Mapping[str, Sequence[str | None]]) -> list[tuple[int, int]]:
+def strong_ids(frame: pl.DataFrame, rules: Rules) -> dict[str, pl.Series]:
+    """The rules' strong identifier columns of a normalised side (polars series: as Python
+    lists they held six million strings at a million students)."""
+    return {c: frame[c] for c in rules.strong_ids if c in frame.columns}
+
+
+def strong_id_groups(values: StrongIds) -> list[tuple[int, int]]:
     """Edges between rows that share a value of any strong identifier column: each row to
     the first row holding the same value (vectorised; ids are nearly all distinct)."""
     edges: list[tuple[int, int]] = []
     for column in values.values():
-        frame = pl.DataFrame({"v": pl.Series(column, dtype=pl.String)}).with_row_index("i")
+        frame = pl.DataFrame({"v": pl.Series("v", column, dtype=pl.String)}).with_row_index("i")
         shared = (
             frame.drop_nulls("v")
             .with_columns(pl.col("i").min().over("v").alias("first"))
@@ -227,8 +231,8 @@ def resolve(
     rules: Rules,
     n_app: int,
     n_clever: int,
-    app_strong: Mapping[str, Sequence[str | None]],
-    clever_strong: Mapping[str, Sequence[str | None]],
+    app_strong: StrongIds,
+    clever_strong: StrongIds,
     *,
     threshold: float | None = None,
     forced: Mapping[int, int | None] | None = None,

@@ -24,7 +24,7 @@ from matchengine.fields import find_id_column
 from matchengine.link import ScoredPairs, register_table, score_pairs
 from matchengine.output import write_results
 from matchengine.pipeline import MatchResult, Progress, ValidationFailed, check_out_format
-from matchengine.resolve import Resolution, logit, resolve, strong_ids
+from matchengine.resolve import Resolution, StrongIds, logit, resolve, strong_ids
 from matchengine.rules import Rules, load_rules
 from matchengine.validation import ValidationReport, validate_app
 
@@ -154,7 +154,7 @@ def link(
     opts: Options,
     *,
     n_clever: int | None = None,
-    clever_strong: Mapping[str, Sequence[str | None]] | None = None,
+    clever_strong: StrongIds | None = None,
     hook: PairsHook | None = None,
     fetch: str | None = None,
     forced: Mapping[int, int | None] | None = None,
