@@ -6,6 +6,7 @@ import gc
 import logging
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -216,19 +217,23 @@ def match(
     rules = load_rules(role, rules_path)
     # The parsed CSV is millions of small acyclic objects: the collector stays paused
     # until they are let go (one collection over them cost half a second at 1M).
-    with gc_paused():
+    # The Clever snapshot is read on a second thread while the app CSV is validated: the
+    # validator is Python, the snapshot reader mostly DuckDB, which runs without the GIL.
+    with gc_paused(), ThreadPoolExecutor(1, thread_name_prefix="clever") as pool:
+        clever_read = pool.submit(clever_io.load_role, clever_path, role)
         say("validate")
         report = validate_app(
             app_csv, role, id_column=id_column, overrides=overrides, encoding=encoding, rules=rules
         )
         if not report.valid:
+            clever_read.cancel()
             raise ValidationFailed(report)
         table = report.table
         assert table is not None and report.mapping is not None and report.csv.id_column is not None
         lap("validate")
 
         say("load")
-        clever_df = clever_io.load_role(clever_path, role)
+        clever_df = clever_read.result()
         app_columns = _app_columns(report)
         app_raw = _app_frame(report, app_columns)
         app_header, n_app = table.header, table.n_records
