@@ -250,8 +250,9 @@ def match(
         lap("load")
 
     say("normalise")
-    app_n = normalize_people(app_raw)
-    clever_n = normalize_people(_clever_frame(clever_df))
+    # Two threads: much of normalising is polars, which runs without the GIL.
+    with ThreadPoolExecutor(2, thread_name_prefix="normalise") as pool:
+        app_n, clever_n = pool.map(normalize_people, (app_raw, _clever_frame(clever_df)))
     lap("normalise")
 
     n_clever = clever_df.height
