@@ -230,10 +230,11 @@ def level_labels(rules: Rules) -> dict[str, list[str]]:
 
 def register_table(con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame) -> None:
     """``frame`` as DuckDB table ``name`` with a BIGINT ``unique_id`` (its row number)."""
+    # Arrow's string views are polars' own layout: no copy (0.3 s per side at 1M rows).
     arrow = (
         frame.with_row_index("unique_id")
         .with_columns(pl.col("unique_id").cast(pl.Int64))
-        .to_arrow()
+        .to_arrow(compat_level=pl.CompatLevel.newest())
     )
     con.register(f"{name}_arrow", arrow)
     con.execute(f"CREATE TABLE {name} AS SELECT * FROM {name}_arrow")

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
@@ -47,7 +47,7 @@ class Outcome:
     status: str
     partner: int | None = None  # matched row on the other side
     candidate: int | None = None  # best other-side row, for no-match and duplicate rows
-    duplicate_of: list[int] = field(default_factory=list)  # other rows of the same side
+    duplicate_of: Sequence[int] = ()  # other rows of the same side
     probability: float | None = None
     weight: float | None = None  # log2 Bayes factor including the prior
     evidence: str = ""
