@@ -332,6 +332,18 @@ def school_keys(values: list[str] | None) -> list[str] | None:
 # Column-wise application.
 
 
+def hash_keys(lists: pl.Series) -> pl.Series:
+    """A List(String) column of keys that are only ever tested for overlap, as 64-bit hashes.
+
+    School keys include long school names: as text they were a third of a normalised table,
+    and at a million students Splink's joins carrying them outgrew DuckDB's memory limit
+    and spilled (four seconds of scoring).  A collision among the few thousand distinct
+    keys of a district is vanishingly unlikely (about one in 10^12).  Signed, because Spark
+    has no unsigned integers.
+    """
+    return lists.list.eval(pl.element().hash().reinterpret(signed=True))
+
+
 def text_column(raw: pl.DataFrame, name: str) -> pl.Series:
     """Column ``name`` of ``raw`` as String, or all nulls when ``raw`` lacks it."""
     if name in raw.columns:
@@ -527,7 +539,8 @@ def normalize_people(raw: pl.DataFrame) -> pl.DataFrame:
         refs = raw["_school_keys"].cast(pl.List(pl.String)).list.join(_SEP)
     else:
         refs = col("school")
-    out["school_keys"] = map_unique(
+    keys = map_unique(
         refs, lambda v: school_keys(v.split(_SEP)) if v else None, pl.List(pl.String())
     )
+    out["school_keys"] = hash_keys(keys)
     return pl.DataFrame([s.alias(k) for k, s in out.items()])

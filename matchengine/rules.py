@@ -68,7 +68,7 @@ COLUMNS = {
     "grade_rank": "number",
     "title": "text",
     "department": "text",
-    "school_keys": "list",
+    "school_keys": "list",  # of 64-bit hashes (normalize.hash_keys): overlap only
     # Schools, districts and sections (see orgs/normalize.py).
     "name": "text",
     "name_core": "text",
