@@ -200,7 +200,7 @@ def match(
     memory_limit: Annotated[
         str | None,
         typer.Option(
-            "--memory-limit", help="DuckDB memory limit, e.g. 1GB (default 3GB; it spills past it)."
+            "--memory-limit", help="DuckDB memory limit, e.g. 1GB (default 4GB; it spills past it)."
         ),
     ] = None,
     review_band: ReviewBandOpt = None,

@@ -343,9 +343,24 @@ class ScoredPairs:
     App-to-Clever pairs always have ``side_l = 'app'``.
     """
 
-    con: duckdb.DuckDBPyConnection
+    con: duckdb.DuckDBPyConnection | None
     table: str
     count: int
+    rows: pl.DataFrame | None = None  # the table's rows, once ``detached``
+
+    def frame(self) -> pl.DataFrame:
+        """The pairs as a polars frame."""
+        if self.rows is not None:
+            return self.rows
+        assert self.con is not None
+        df = pl.from_arrow(self.con.sql(f"SELECT * FROM {self.table}").to_arrow_table())
+        assert isinstance(df, pl.DataFrame)
+        return df
+
+    def detached(self) -> ScoredPairs:
+        """The same pairs held in memory, so the database can be closed (at a million
+        students it holds a gigabyte the resolution does not need)."""
+        return ScoredPairs(None, self.table, self.count, self.frame())
 
 
 def score_pairs(

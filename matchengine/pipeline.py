@@ -7,7 +7,6 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -237,16 +236,19 @@ def match(
         app_columns = _app_columns(report)
         app_raw = _app_frame(report, app_columns)
         app_header, n_app = table.header, table.n_records
-        app_ids = table.column(report.csv.id_column)
+        # The app's text lives on in polars; one Python string per cell (a gigabyte at 1M
+        # records) is let go here rather than held through scoring.
+        report.csv.table = None
+        del table
+        # Fresh strings, made once the parsed table is gone: made earlier they would fill
+        # the holes of its memory and pin nearly all of it (Python frees an arena only
+        # when all of it is free): 0.9 GB at 1M records, held through scoring.
+        app_ids = app_columns[app_header.index(report.csv.id_column)].to_list()
         forced: dict[int, int | None] = {}
         if decisions is not None:
             forced = load_decisions(decisions, id_column=report.csv.id_column).bind(
                 app_ids, clever_df["id"].to_list()
             )
-        # The app's text lives on in polars; one Python string per cell (a gigabyte at 1M
-        # records) is let go here rather than held through scoring.
-        report.csv.table = None
-        del table
         lap("load")
 
     say("normalise")
@@ -259,47 +261,49 @@ def match(
     prior = rules.prior if rules.prior is not None else 1.0 / max(n_app, n_clever, 2)
     if backend is not None and backend.backend == "spark":
         say("start spark")
+    with open_engine(threads, memory_limit, backend) as engine:
+        if engine.spark is not None:
+            lap("start spark")
+        register_table(engine.con, "me_app", app_n)
+        register_table(engine.con, "me_clever", clever_n)
+        # DuckDB holds its own copies now: free the frames before the heavy stages.
+        app_strong, clever_strong = strong_ids(app_n, rules), strong_ids(clever_n, rules)
+        del app_n, clever_n, app_raw
+        gc.collect()
+        u_pairs = 0
+        if wants_u_estimate(rules, n_app, n_clever):
+            say("estimate u")
+            estimate = estimate_u(engine.con, "me_app", "me_clever", rules)
+            rules, u_pairs = estimate.rules, estimate.pairs
+            lap("estimate u")
+        if wants_m_estimate(rules, n_app, n_clever):
+            say("estimate m")
+            rules = estimate_m(engine.con, "me_app", "me_clever", rules, prior).rules
+            lap("estimate m")
+        say("score")
+        min_weight = logit(_KEEP_PROBABILITY) - logit(prior)
+        pairs = score_pairs(engine, "me_app", "me_clever", rules, min_weight=min_weight)
+        pairs = pairs.detached()
+    lap("score")
+
     # Resolution builds millions of small acyclic objects: from resolve to the end of the
     # write the collector is paused, and the objects are let go before it resumes (one
     # collection over them cost 2.6 s at 1M).
-    paused = ExitStack()
-    with paused:
-        with open_engine(threads, memory_limit, backend) as engine:
-            if engine.spark is not None:
-                lap("start spark")
-            register_table(engine.con, "me_app", app_n)
-            register_table(engine.con, "me_clever", clever_n)
-            # DuckDB holds its own copies now: free the frames before the heavy stages.
-            app_strong, clever_strong = strong_ids(app_n, rules), strong_ids(clever_n, rules)
-            del app_n, clever_n, app_raw
-            gc.collect()
-            u_pairs = 0
-            if wants_u_estimate(rules, n_app, n_clever):
-                say("estimate u")
-                estimate = estimate_u(engine.con, "me_app", "me_clever", rules)
-                rules, u_pairs = estimate.rules, estimate.pairs
-                lap("estimate u")
-            if wants_m_estimate(rules, n_app, n_clever):
-                say("estimate m")
-                rules = estimate_m(engine.con, "me_app", "me_clever", rules, prior).rules
-                lap("estimate m")
-            say("score")
-            min_weight = logit(_KEEP_PROBABILITY) - logit(prior)
-            pairs = score_pairs(engine, "me_app", "me_clever", rules, min_weight=min_weight)
-            lap("score")
-            say("resolve")
-            paused.enter_context(gc_paused())
-            resolution: Resolution = resolve(
-                pairs,
-                rules,
-                n_app,
-                n_clever,
-                app_strong,
-                clever_strong,
-                threshold=threshold,
-                forced=forced,
-            )
-            lap("resolve")
+    with gc_paused():
+        say("resolve")
+        resolution: Resolution = resolve(
+            pairs,
+            rules,
+            n_app,
+            n_clever,
+            app_strong,
+            clever_strong,
+            threshold=threshold,
+            forced=forced,
+        )
+        pairs_scored = pairs.count
+        del pairs
+        lap("resolve")
 
         say("write")
         rows = write_results(
@@ -325,7 +329,7 @@ def match(
         prior=prior,
         app_records=n_app,
         clever_records=n_clever,
-        pairs_scored=pairs.count,
+        pairs_scored=pairs_scored,
         rows_written=rows,
         counts=counts,
         mapping=dict(report.mapping.fields),

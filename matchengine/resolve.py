@@ -252,9 +252,9 @@ def resolve(
     needs, vetoed = _eligibility(rules, rules.vetoes)
     _, dup_vetoed = _eligibility(rules, rules.duplicate_vetoes)
 
-    df = pl.from_arrow(pairs.con.sql(f"SELECT * FROM {pairs.table}").to_arrow_table())
-    assert isinstance(df, pl.DataFrame)
-    df = df.with_columns(eligible=needs & ~vetoed, dup_eligible=needs & ~vetoed & ~dup_vetoed)
+    df = pairs.frame().with_columns(
+        eligible=needs & ~vetoed, dup_eligible=needs & ~vetoed & ~dup_vetoed
+    )
 
     # --- within-side duplicates -----------------------------------------------------
     # Two records of one side are one person when their linkage clears the duplicate
