@@ -830,20 +830,19 @@ def write_frame(path: str | Path, frame: pl.DataFrame) -> None:
     they are.
     """
     renamed = frame.rename({c: f"c{i}" for i, c in enumerate(frame.columns)})
+    # A null never needs quotes (``any`` skips it), and polars writes it as empty.
     quoting = (
         renamed.select(
-            [
-                pl.col(c).fill_null("").str.contains(_NEEDS_QUOTES_PL).any().alias(c)
-                for c in renamed.columns
-            ]
+            [pl.col(c).str.contains(_NEEDS_QUOTES_PL).any().alias(c) for c in renamed.columns]
         ).row(0)
         if frame.width
         else ()
     )
-    fields = renamed.select(
+    fields = renamed.with_columns(
         [
-            (_quoted_expr(c) if needs else pl.col(c).fill_null("")).alias(c)
+            _quoted_expr(c).alias(c)
             for c, needs in zip(renamed.columns, quoting, strict=True)
+            if needs
         ]
     )
     with atomic_text(path) as fh:
