@@ -140,3 +140,19 @@ def test_frame_writer_writes_the_same_bytes_as_the_row_writer(
         write_table(a, header, rows)
         write_frame(b, frame)
         assert a.read_bytes() == b.read_bytes()
+
+
+def test_frame_writer_writes_a_null_as_an_empty_field() -> None:
+    import polars as pl
+
+    from matchengine.csvfile import write_frame
+
+    frame = pl.DataFrame(
+        {"plain": ["a", None], "quoted": [None, "x, y"]},
+        schema={"plain": pl.String, "quoted": pl.String},
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        a, b = Path(tmp) / "a.csv", Path(tmp) / "b.csv"
+        write_table(a, ["plain", "quoted"], [["a", ""], ["", "x, y"]])
+        write_frame(b, frame)
+        assert b.read_bytes() == a.read_bytes() == b'plain,quoted\r\na,\r\n,"x, y"\r\n'

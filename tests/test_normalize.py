@@ -172,3 +172,15 @@ def test_any_ids_lists_each_rows_ids_in_column_order() -> None:
     )
     got = normalize_people(raw)["any_ids"].to_list()
     assert got == [["12", "55"], ["66", "99"], None, ["7", "8"]]
+
+
+def test_school_keys_are_hashes_that_overlap_when_the_schools_do() -> None:
+    raw = pl.DataFrame(
+        {"school": ["Lincoln Elem.", "LINCOLN ELEMENTARY SCHOOL", "Washington MS", None]}
+    )
+    keys = normalize_people(raw)["school_keys"]
+    assert keys.dtype == pl.List(pl.Int64)
+    lincoln, lincoln_long, washington, none = (set(k or ()) for k in keys.to_list())
+    assert lincoln & lincoln_long
+    assert not lincoln & washington
+    assert keys.to_list()[3] is None and not none

@@ -94,7 +94,11 @@ def _pairs(rows: list[tuple[str, int, str, int, list[int]]]) -> ScoredPairs:
 def test_resolution_invariants(scenario: tuple[int, int, list], strong: list[int]) -> None:
     n_app, n_clever, rows = scenario
     app_strong = {"sis_id": [str(s) if s else None for s in (strong + [0] * n_app)[:n_app]]}
-    res = resolve(_pairs(rows), RULES, n_app, n_clever, app_strong, {})
+    pairs = _pairs(rows)
+    res = resolve(pairs, RULES, n_app, n_clever, app_strong, {})
+    # Detached from the database, with strong ids as polars series: the same resolution.
+    as_series = {"sis_id": pl.Series("sis_id", app_strong["sis_id"], dtype=pl.String)}
+    assert resolve(pairs.detached(), RULES, n_app, n_clever, as_series, {}) == res
 
     assert len(res.app) == n_app and len(res.clever) == n_clever
     assert all(o.status in mm.APP_STATUSES for o in res.app)
