@@ -55,9 +55,16 @@ def level_of(comparison: str, app: dict[str, str], clever: dict[str, str]) -> st
         ("JOSE", "José", "exact"),
         ("Mary Ann", "Mary", "preferred_or_part"),
         ("Jon", "John", "nickname"),
-        ("Xavierr", "Xavier", "jw0.92"),
+        ("Xavior", "Xavier", "jw0.92"),
+        ("Xavierr", "Xavier", "truncated"),  # one name runs on past the other
         ("J", "John", "initial"),
         ("William", "Robert", "else"),
+        ("Jcak", "Jack", "transposed"),
+        ("Emliy", "Emily", "transposed"),
+        ("Xime", "Ximena", "truncated"),
+        ("Scarlett", "Scar", "truncated"),
+        ("Jaylen", "Jayden", "jw0.92"),  # twins' names: one letter apart, not a slip
+        ("Ma", "Mason", "jw0.80"),  # two letters are too few to call a name cut short
     ],
 )
 def test_first_name_levels(app: str, clever: str, label: str) -> None:
@@ -268,3 +275,22 @@ def test_a_student_going_by_the_middle_name_is_one_person_listed_twice(tmp_path:
     }
     got = _statuses(_match_users(tmp_path, header, rows, [user]))
     assert got["a1"][1] == got["a2"][1] == mm.APP_DUPLICATE
+
+
+def test_second_accounts_with_a_slipped_first_name_are_one_person_listed_twice(
+    tmp_path: Path,
+) -> None:
+    # The same student typed again with two letters swapped, or with the name cut short:
+    # same birthdate, last name and school.  Twins with look-alike names stay apart.
+    rows = [
+        ["a1", "Jack", "Caldwell", "2015-11-27", "3", "s1"],
+        ["a2", "Jcak", "Caldwell", "2015-11-27", "3", "s1"],
+        ["a3", "Ximena", "Holczyk", "2018-06-18", "3", "s1"],
+        ["a4", "Xime", "Holczyk", "2018-06-18", "3", "s1"],
+        ["a5", "Jayden", "Brown", "2013-05-05", "3", "s1"],
+        ["a6", "Jaylen", "Brown", "2013-05-05", "3", "s1"],
+    ]
+    got = _statuses(_district(tmp_path, rows, []))
+    assert got["a1"][1] == got["a2"][1] == mm.APP_DUPLICATE
+    assert got["a3"][1] == got["a4"][1] == mm.APP_DUPLICATE
+    assert got["a5"][1] == got["a6"][1] == mm.APP_NO_MATCH
