@@ -25,7 +25,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from matchengine.engine import Engine
+from matchengine.engine import Engine, open_engine
 from matchengine.rules import (
     Comparison,
     Level,
@@ -532,14 +532,28 @@ class MEstimate:
 
 
 def _record_sample(
-    con: duckdb.DuckDBPyConnection, table: str, limit: int, name: str, seed: int
-) -> str:
-    """``table``, or a seeded random ``limit`` of its rows as table ``name`` when it is larger."""
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    limit: int,
+    name: str,
+    seed: int,
+    into: duckdb.DuckDBPyConnection,
+) -> None:
+    """``table`` of ``con``, or a seeded random ``limit`` of its rows when it is larger, as
+    table ``name`` of database ``into``."""
     n = int(con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])
-    if n <= limit:
-        return table
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {_sample_sql(table, limit, seed)}")
-    return name
+    sql = f"SELECT * FROM {table}" if n <= limit else _sample_sql(table, limit, seed)
+    into.register(f"{name}_arrow", con.sql(sql).to_arrow_table())
+    into.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM {name}_arrow")
+    into.unregister(f"{name}_arrow")
+
+
+def _settings(con: duckdb.DuckDBPyConnection) -> tuple[int, str]:
+    """The connection's thread count and memory limit."""
+    row = con.execute(
+        "SELECT current_setting('threads'), current_setting('memory_limit')"
+    ).fetchall()[0]
+    return int(row[0]), str(row[1])
 
 
 def estimate_m(
@@ -568,47 +582,42 @@ def estimate_m(
         splink_log.setLevel(logging.ERROR)
     trained_m: dict[str, list[float | None]] = {}
     sessions = 0
-    dbs: list[Any] = []
-    samples = [
-        _record_sample(con, app_table, cfg.max_records, "me_em_app", 1),
-        _record_sample(con, clever_table, cfg.max_records, "me_em_clever", 2),
-    ]
+    # EM runs in a database of its own holding only the samples, closed afterwards: run on
+    # the scoring connection, what Splink's sessions leave behind slowed scoring by 1 s
+    # at a million students.
     try:
-        for i, columns in enumerate(cfg.blocking):
-            # A fresh linker per session: a failed session leaves a linker's model unusable.
-            db, a, b = _splink_inputs(Engine(con), samples[0], samples[1], f"_em{i}")
-            dbs.append(db)
-            linker = Linker([a, b], splink_settings(rules, prior), log_level=None)
-            rule = " AND ".join(f"l.{c} = r.{c}" for c in columns)
-            try:
-                linker.training.estimate_parameters_using_expectation_maximisation(
-                    rule,
-                    fix_u_probabilities=True,
-                    estimate_without_term_frequencies=True,
-                    max_pairs=cfg.max_pairs,
-                )
-            except Exception as exc:  # EM cannot run on this data: keep what we have
-                log.debug("EM session on %s skipped: %s", rule, exc)
-                continue
-            sessions += 1
-            model = linker.misc.save_model_to_json()
-            for comp in model["comparisons"]:
-                if any(
-                    c in json.dumps(comp["comparison_levels"]) for c in (f"{x}_l" for x in columns)
-                ):
-                    continue  # a comparison on the blocking columns learns nothing here
-                learned_m = [
-                    lv.get("m_probability")
-                    for lv in comp["comparison_levels"]
-                    if not lv.get("is_null_level")
-                ]
-                trained_m.setdefault(comp["output_column_name"], learned_m)
+        with open_engine(*_settings(con)) as scratch:
+            _record_sample(con, app_table, cfg.max_records, "me_em_app", 1, scratch.con)
+            _record_sample(con, clever_table, cfg.max_records, "me_em_clever", 2, scratch.con)
+            for i, columns in enumerate(cfg.blocking):
+                # A fresh linker per session: a failed session leaves a linker's model unusable.
+                _db, a, b = _splink_inputs(scratch, "me_em_app", "me_em_clever", f"_em{i}")
+                linker = Linker([a, b], splink_settings(rules, prior), log_level=None)
+                rule = " AND ".join(f"l.{c} = r.{c}" for c in columns)
+                try:
+                    linker.training.estimate_parameters_using_expectation_maximisation(
+                        rule,
+                        fix_u_probabilities=True,
+                        estimate_without_term_frequencies=True,
+                        max_pairs=cfg.max_pairs,
+                    )
+                except Exception as exc:  # EM cannot run on this data: keep what we have
+                    log.debug("EM session on %s skipped: %s", rule, exc)
+                    continue
+                sessions += 1
+                model = linker.misc.save_model_to_json()
+                for comp in model["comparisons"]:
+                    blocked_on = (f"{x}_l" for x in columns)
+                    if any(c in json.dumps(comp["comparison_levels"]) for c in blocked_on):
+                        continue  # a comparison on the blocking columns learns nothing here
+                    learned_m = [
+                        lv.get("m_probability")
+                        for lv in comp["comparison_levels"]
+                        if not lv.get("is_null_level")
+                    ]
+                    trained_m.setdefault(comp["output_column_name"], learned_m)
     finally:
         splink_log.setLevel(level)
-        for db in dbs:
-            db.delete_tables_created_by_splink_from_db()
-        for table in ("me_em_app", "me_em_clever"):
-            con.execute(f"DROP TABLE IF EXISTS {table}")
     changed: dict[str, list[float]] = {}
     kept: list[str] = []
     comparisons = []

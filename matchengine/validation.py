@@ -8,8 +8,9 @@ matching field at all.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -77,10 +78,13 @@ class ValidationReport:
         return out
 
 
-def _date_shapes(values: list[str]) -> dict[str, int]:
+def _date_shapes(values: Sequence[str]) -> dict[str, int]:
     """First line index seen for each date shape in a column."""
+    # Each distinct value once, at its first index (a million birthdates hold a few
+    # thousand values); the reversed zip leaves the first index of a repeated value.
+    first = dict(zip(reversed(values), range(len(values) - 1, -1, -1), strict=True))
     seen: dict[str, int] = {}
-    for i, v in enumerate(values):
+    for v, i in sorted(first.items(), key=itemgetter(1)):
         s = v.strip()
         if not s:
             continue

@@ -62,14 +62,18 @@ def test_when_estimation_runs() -> None:
 
 
 def test_em_sees_a_seeded_sample_of_a_large_side() -> None:
+    import duckdb
+
     from matchengine.link import _record_sample
 
     con = _tables(1500, 3)
-    assert _record_sample(con, "app_t", 2000, "s", 1) == "app_t"  # small enough: all of it
+    scratch = duckdb.connect()
+    _record_sample(con, "app_t", 2000, "s", 1, scratch)  # small enough: all of it
+    assert scratch.execute("SELECT count(*) FROM s").fetchall()[0][0] == 1500
     drawn = []
     for _ in range(2):
-        name = _record_sample(con, "app_t", 1000, "s", 1)
-        drawn.append(sorted(r[0] for r in con.execute(f"SELECT unique_id FROM {name}").fetchall()))
+        _record_sample(con, "app_t", 1000, "s", 1, scratch)
+        drawn.append(sorted(r[0] for r in scratch.execute("SELECT unique_id FROM s").fetchall()))
     assert len(drawn[0]) == 1000 and len(set(drawn[0])) == 1000
     assert drawn[0] == drawn[1]  # the same records every run
     assert set(drawn[0]) <= set(range(1500))
