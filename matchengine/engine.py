@@ -21,8 +21,8 @@ from matchengine.errors import UsageError
 
 BACKENDS = ("duckdb", "spark")
 # DuckDB's share of memory unless --memory-limit says otherwise; past it, DuckDB spills to
-# the run's private temporary folder.  At a million students the whole process peaks near
-# 5.2 GB with it (DuckDB's default, 80% of RAM, let it reach 7.7 GB); at 3 GB scoring
+# the run's private temporary folder.  At a million students the whole process peaked at
+# 5.2 to 5.4 GB with it (DuckDB's default, 80% of RAM, let it reach 7.7 GB); at 3 GB scoring
 # spilled and took 3 s longer, with the same output.
 DEFAULT_MEMORY_LIMIT = "4GB"
 

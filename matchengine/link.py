@@ -583,7 +583,7 @@ def estimate_m(
     trained_m: dict[str, list[float | None]] = {}
     sessions = 0
     # EM runs in a database of its own holding only the samples, closed afterwards: run on
-    # the scoring connection, what Splink's sessions leave behind slowed scoring by 1 s
+    # the scoring connection, what Splink's sessions leave behind slowed predict() by 0.8 s
     # at a million students.
     try:
         with open_engine(*_settings(con)) as scratch:
