@@ -27,6 +27,7 @@ import polars as pl
 
 from matchengine.engine import Engine, open_engine
 from matchengine.rules import (
+    BlockingRule,
     Comparison,
     Level,
     MEstimation,
@@ -190,6 +191,72 @@ def blocking_sql(rules: Rules) -> list[str]:
         for x, y in ((a, b), (b, a)):
             out.append(" AND ".join([*eq, f"l.{x} = r.{y}"]))
     return out
+
+
+# A Clever row's key in ``_blocked_pairs``: its row number plus this (rows never reach it).
+_CLEVER_KEY = 1 << 40
+
+
+def _blocked_pairs(
+    con: duckdb.DuckDBPyConnection, app_view: str, clever_view: str, rules: Rules, name: str
+) -> None:
+    """The candidate pairs of the rules' blocking, as Splink's predict() wants them, in
+    table ``name``: ``match_key`` (the first rule that pairs the two), ``join_key_l``,
+    ``join_key_r`` (``<side>-__-<unique_id>``).
+
+    The same pairs, in the same orientation, as Splink's own blocking, found faster.
+    Splink joins the two sides stacked in one table with itself, keeps a pair when the
+    left key sorts first as text, and gives every rule a NOT of all earlier rules so no
+    pair comes twice; at a million students those text keys and growing NOT chains took
+    13 s of the 36 s of scoring.  Here each rule joins app to Clever, and (unless it is
+    app-Clever only) each side to itself; a pair any rule finds is kept once, with its
+    first rule (`GROUP BY`).  The orientation is Splink's: 'app' sorts before 'clever',
+    and within a side the lower id as text comes first.
+    """
+    assert APP < CLEVER  # cross pairs: the app row is on the left, as in Splink
+    columns = sorted({c for br in rules.blocking for c in (*br.on, *(br.swap or ()))})
+    keys = ", ".join(columns)
+    for view, side in ((app_view, APP), (clever_view, CLEVER)):
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE me_block_{side} AS SELECT unique_id, source_dataset, "
+            f"CAST(unique_id AS VARCHAR) AS id_text, {keys} FROM {view}"
+        )
+    parts = []
+    for i, (br, sql) in enumerate(zip(_expanded(rules), blocking_sql(rules), strict=True)):
+        parts.append(
+            f"SELECT {i} AS rule, l.unique_id AS kl, r.unique_id + {_CLEVER_KEY} AS kr "
+            f"FROM me_block_{APP} AS l JOIN me_block_{CLEVER} AS r ON {sql}"
+        )
+        if br.within:
+            for side, offset in ((APP, 0), (CLEVER, _CLEVER_KEY)):
+                parts.append(
+                    f"SELECT {i} AS rule, l.unique_id + {offset} AS kl, "
+                    f"r.unique_id + {offset} AS kr FROM me_block_{side} AS l "
+                    f"JOIN me_block_{side} AS r ON {sql} WHERE l.id_text < r.id_text"
+                )
+    found = "\nUNION ALL\n".join(parts)
+
+    def join_key(k: str) -> str:
+        return (
+            f"CASE WHEN {k} >= {_CLEVER_KEY} THEN '{CLEVER}-__-' || ({k} - {_CLEVER_KEY}) "
+            f"ELSE '{APP}-__-' || {k} END"
+        )
+
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {name} AS
+        SELECT CAST(min(rule) AS VARCHAR) AS match_key,
+               {join_key("kl")} AS join_key_l, {join_key("kr")} AS join_key_r
+        FROM ({found}) GROUP BY kl, kr
+        """
+    )
+    for side in (APP, CLEVER):
+        con.execute(f"DROP TABLE me_block_{side}")
+
+
+def _expanded(rules: Rules) -> list[BlockingRule]:
+    """Each blocking rule once per SQL rule ``blocking_sql`` makes of it (a swap: twice)."""
+    return [br for br in rules.blocking for _ in range(1 if br.swap is None else 2)]
 
 
 def splink_settings(rules: Rules, prior: float, dialect: str = "duckdb") -> dict[str, Any]:
@@ -384,6 +451,15 @@ def score_pairs(
     # Splink's match_weight is the pure sum of comparison weights.
     # log_level=None: Splink must not configure logging; ours (stderr, WARNING) applies.
     linker = Linker([a, b], splink_settings(rules, 0.5, engine.dialect), log_level=None)
+    if engine.spark is None:
+        _blocked_pairs(con, a.physical_name, b.physical_name, rules, "me_blocked")
+        blocked = linker.table_management.register_blocked_pairs_for_predict(
+            db.register("me_blocked")
+        )
+        # Registered pairs make DuckDB's predict() first copy every record that is in some
+        # pair (nearly all of them): 3 s more at a million students than reading the
+        # inputs as when Splink blocks itself, which this flag restores.
+        blocked.metadata["registered_for_predict"] = False
     predictions = linker.inference.predict(threshold_match_weight=min_weight)
     keep = [
         "source_dataset_l",
@@ -424,6 +500,8 @@ def score_pairs(
     )
     predictions.drop_table_from_database_and_remove_from_cache()
     db.delete_tables_created_by_splink_from_db()
+    if engine.spark is None:
+        con.execute("DROP TABLE me_blocked")
     if engine.spark is not None:
         from matchengine.spark import release
 
