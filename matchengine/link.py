@@ -67,7 +67,9 @@ def level_sql(level: Level, column: str) -> str:
         # equals the threshold on the right side whatever the last bit of rounding.
         return f"jaro_winkler_similarity(l.{c}, r.{c}) >= {float(level.threshold or 0) - JW_MARGIN:.10f}"
     if k == "damerau_levenshtein":
-        return f"damerau_levenshtein(l.{c}, r.{c}) <= {int(level.distance or 0)}"
+        return _within_edits(f"l.{c}", f"r.{c}", int(level.distance or 0))
+    if k == "transposition":
+        return _transposed(f"l.{c}", f"r.{c}")
     if k == "excel_truncated":
         # Excel keeps 15 significant digits: 123456789012345678 becomes 123456789012345000.
         return (
@@ -100,6 +102,42 @@ def level_sql(level: Level, column: str) -> str:
     raise ValueError(f"unknown level kind {k!r}")
 
 
+# DuckDB's damerau_levenshtein is slow: at a million students the three id comparisons'
+# "typo" levels took 10 of the 21 s of predict().  The forms below give the same answer
+# (tests/test_levels.py checks them against it) and call it only where little else can
+# decide: most pairs are settled by the lengths and the Hamming distance, which cost a
+# fortieth as much.  Nested CASEs, not AND: hamming() fails on strings of unequal length
+# and on empty ones.
+
+
+def _within_edits(a: str, b: str, distance: int) -> str:
+    """``damerau_levenshtein(a, b) <= distance`` (null when either is null)."""
+    full = f"damerau_levenshtein({a}, {b}) <= {distance}"
+    if distance != 1:
+        return f"(abs(length({a}) - length({b})) <= {distance} AND {full})"
+    # One edit: a substitution (Hamming 1), a swap of two neighbours (Hamming 2, equal
+    # lengths), or one letter more or less (lengths one apart, Levenshtein 1).
+    return (
+        f"(CASE WHEN {a} IS NULL OR {b} IS NULL THEN NULL WHEN {a} = {b} THEN true "
+        f"WHEN length({a}) = length({b}) THEN "
+        f"CASE WHEN hamming({a}, {b}) <= 1 THEN true "
+        f"WHEN hamming({a}, {b}) = 2 THEN {full} ELSE false END "
+        f"WHEN abs(length({a}) - length({b})) = 1 THEN levenshtein({a}, {b}) <= 1 "
+        f"ELSE false END)"
+    )
+
+
+def _transposed(a: str, b: str) -> str:
+    """Two neighbouring letters swapped, nothing else: ``damerau_levenshtein(a, b) = 1 AND
+    levenshtein(a, b) = 2`` (null when either is null)."""
+    return (
+        f"(CASE WHEN {a} IS NULL OR {b} IS NULL THEN NULL WHEN {a} = {b} THEN false "
+        f"WHEN length({a}) = length({b}) THEN "
+        f"CASE WHEN hamming({a}, {b}) = 2 THEN damerau_levenshtein({a}, {b}) = 1 ELSE false END "
+        f"ELSE false END)"
+    )
+
+
 _SIDE_RE = re.compile(r"\b([lr])\.([A-Za-z_][A-Za-z0-9_]*)")
 
 
@@ -108,7 +146,8 @@ def in_dialect(sql: str, dialect: str) -> str:
 
     Spark spells the list functions differently, lacks ``list_has_all``, and gets
     Jaro-Winkler from our own function (``matchengine.spark.JARO_WINKLER``);
-    ``damerau_levenshtein`` comes from Splink's jar under the same name.
+    ``damerau_levenshtein`` comes from Splink's jar under the same name, and ``hamming``
+    (only ever called on strings of one length) becomes ``levenshtein``.
     """
     if dialect == "duckdb" or sql == "ELSE":
         return sql
@@ -129,6 +168,8 @@ def in_dialect(sql: str, dialect: str) -> str:
             return call(JARO_WINKLER, node.this, node.expression)
         if isinstance(node, exp.Anonymous):
             name = str(node.this).lower()
+            if name == "hamming":  # Spark has none; on equal lengths Levenshtein is the same
+                return call("levenshtein", *node.expressions)
             if name == "list_intersect":
                 return call("array_intersect", *node.expressions)
             if name == "list_has_all":  # every element of the second is in the first
@@ -209,49 +250,57 @@ def _blocked_pairs(
     left key sorts first as text, and gives every rule a NOT of all earlier rules so no
     pair comes twice; at a million students those text keys and growing NOT chains took
     13 s of the 36 s of scoring.  Here each rule joins app to Clever, and (unless it is
-    app-Clever only) each side to itself; a pair any rule finds is kept once, with its
-    first rule (`GROUP BY`).  The orientation is Splink's: 'app' sorts before 'clever',
-    and within a side the lower id as text comes first.
+    app-Clever only) each side to itself on the lower row number first; a pair any rule
+    finds is kept once, with its first rule (``GROUP BY``).  Then the orientation is made
+    Splink's: 'app' sorts before 'clever', and within a side the lower id *as text* comes
+    first.
     """
     assert APP < CLEVER  # cross pairs: the app row is on the left, as in Splink
-    columns = sorted({c for br in rules.blocking for c in (*br.on, *(br.swap or ()))})
-    keys = ", ".join(columns)
-    for view, side in ((app_view, APP), (clever_view, CLEVER)):
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE me_block_{side} AS SELECT unique_id, source_dataset, "
-            f"CAST(unique_id AS VARCHAR) AS id_text, {keys} FROM {view}"
-        )
+    big = _CLEVER_KEY
     parts = []
     for i, (br, sql) in enumerate(zip(_expanded(rules), blocking_sql(rules), strict=True)):
         parts.append(
-            f"SELECT {i} AS rule, l.unique_id AS kl, r.unique_id + {_CLEVER_KEY} AS kr "
-            f"FROM me_block_{APP} AS l JOIN me_block_{CLEVER} AS r ON {sql}"
+            f"SELECT {i} AS rule, l.unique_id AS kl, r.unique_id + {big} AS kr "
+            f"FROM {app_view} AS l JOIN {clever_view} AS r ON {sql}"
         )
         if br.within:
-            for side, offset in ((APP, 0), (CLEVER, _CLEVER_KEY)):
+            for view, offset in ((app_view, 0), (clever_view, big)):
                 parts.append(
                     f"SELECT {i} AS rule, l.unique_id + {offset} AS kl, "
-                    f"r.unique_id + {offset} AS kr FROM me_block_{side} AS l "
-                    f"JOIN me_block_{side} AS r ON {sql} WHERE l.id_text < r.id_text"
+                    f"r.unique_id + {offset} AS kr FROM {view} AS l JOIN {view} AS r "
+                    f"ON {sql} AND l.unique_id < r.unique_id"
                 )
     found = "\nUNION ALL\n".join(parts)
 
     def join_key(k: str) -> str:
-        return (
-            f"CASE WHEN {k} >= {_CLEVER_KEY} THEN '{CLEVER}-__-' || ({k} - {_CLEVER_KEY}) "
-            f"ELSE '{APP}-__-' || {k} END"
-        )
+        return f"CASE WHEN {k} >= {big} THEN '{CLEVER}-__-' || ({k} - {big}) ELSE '{APP}-__-' || {k} END"
 
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {name} AS
-        SELECT CAST(min(rule) AS VARCHAR) AS match_key,
-               {join_key("kl")} AS join_key_l, {join_key("kr")} AS join_key_r
-        FROM ({found}) GROUP BY kl, kr
+        WITH pairs AS (SELECT min(rule) AS rule, kl, kr FROM ({found}) GROUP BY kl, kr),
+        turned AS (
+            SELECT *, (kl >= {big}) = (kr >= {big})
+                      AND CAST(kl % {big} AS VARCHAR) > CAST(kr % {big} AS VARCHAR) AS turn
+            FROM pairs
+        )
+        SELECT CAST(rule AS VARCHAR) AS match_key,
+               {join_key("CASE WHEN turn THEN kr ELSE kl END")} AS join_key_l,
+               {join_key("CASE WHEN turn THEN kl ELSE kr END")} AS join_key_r
+        FROM turned
         """
     )
-    for side in (APP, CLEVER):
-        con.execute(f"DROP TABLE me_block_{side}")
+
+
+def block_pairs(engine: Engine, app_table: str, clever_table: str, rules: Rules) -> str | None:
+    """Find the candidate pairs of ``score_pairs`` ahead of it, so that other work (EM)
+    can run meanwhile: the name of their table, for ``score_pairs(blocked=...)``.  None on
+    Spark, where Splink's own blocking runs inside ``score_pairs``."""
+    if engine.spark is not None:
+        return None
+    app_view, clever_view = _with_source(engine.con, app_table, clever_table)
+    _blocked_pairs(engine.con, app_view, clever_view, rules, "me_blocked")
+    return "me_blocked"
 
 
 def _expanded(rules: Rules) -> list[BlockingRule]:
@@ -437,11 +486,13 @@ def score_pairs(
     rules: Rules,
     *,
     min_weight: float,
+    blocked: str | None = None,
 ) -> ScoredPairs:
     """Score every blocked pair of ``app_table`` and ``clever_table`` (and within each).
 
     Both tables must have ``unique_id`` (BIGINT) and the normalised columns the rules name.
     Pairs whose summed weight is below ``min_weight`` are dropped inside Splink.
+    ``blocked``: the candidate pairs from ``block_pairs`` (found here when not given).
     """
     from splink import Linker
 
@@ -451,15 +502,16 @@ def score_pairs(
     # Splink's match_weight is the pure sum of comparison weights.
     # log_level=None: Splink must not configure logging; ours (stderr, WARNING) applies.
     linker = Linker([a, b], splink_settings(rules, 0.5, engine.dialect), log_level=None)
-    if engine.spark is None:
-        _blocked_pairs(con, a.physical_name, b.physical_name, rules, "me_blocked")
-        blocked = linker.table_management.register_blocked_pairs_for_predict(
-            db.register("me_blocked")
+    if blocked is None:
+        blocked = block_pairs(engine, app_table, clever_table, rules)
+    if blocked is not None:
+        registered = linker.table_management.register_blocked_pairs_for_predict(
+            db.register(blocked)
         )
         # Registered pairs make DuckDB's predict() first copy every record that is in some
         # pair (nearly all of them): 3 s more at a million students than reading the
         # inputs as when Splink blocks itself, which this flag restores.
-        blocked.metadata["registered_for_predict"] = False
+        registered.metadata["registered_for_predict"] = False
     predictions = linker.inference.predict(threshold_match_weight=min_weight)
     keep = [
         "source_dataset_l",
@@ -500,8 +552,8 @@ def score_pairs(
     )
     predictions.drop_table_from_database_and_remove_from_cache()
     db.delete_tables_created_by_splink_from_db()
-    if engine.spark is None:
-        con.execute("DROP TABLE me_blocked")
+    if blocked is not None:
+        con.execute(f"DROP TABLE {blocked}")
     if engine.spark is not None:
         from matchengine.spark import release
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
 import time
@@ -19,6 +20,7 @@ from matchengine.engine import BackendOptions, open_engine
 from matchengine.errors import InvalidDataError, UsageError
 from matchengine.fields import canonical_role
 from matchengine.link import (
+    block_pairs,
     estimate_m,
     estimate_u,
     register_table,
@@ -276,13 +278,33 @@ def match(
             estimate = estimate_u(engine.con, "me_app", "me_clever", rules)
             rules, u_pairs = estimate.rules, estimate.pairs
             lap("estimate u")
-        if wants_m_estimate(rules, n_app, n_clever):
+        blocked = None
+        if wants_m_estimate(rules, n_app, n_clever) and engine.spark is None:
+            # The candidate pairs do not depend on m: they are found while EM runs on a
+            # thread of its own (in a database of its own, fed through a second cursor).
+            # EM leaves part of the two cores idle; at a million students this saved 1.6 s.
+            # "block" is the time to find the pairs; "estimate m" only what EM adds after.
+            say("estimate m")
+            with (
+                ThreadPoolExecutor(1, thread_name_prefix="em") as pool,
+                contextlib.closing(engine.con.cursor()) as cursor,
+            ):
+                em = pool.submit(estimate_m, cursor, "me_app", "me_clever", rules, prior)
+                say("block")
+                blocked = block_pairs(engine, "me_app", "me_clever", rules)
+                lap("block")
+                say("estimate m")
+                rules = em.result().rules
+            lap("estimate m")
+        elif wants_m_estimate(rules, n_app, n_clever):
             say("estimate m")
             rules = estimate_m(engine.con, "me_app", "me_clever", rules, prior).rules
             lap("estimate m")
         say("score")
         min_weight = logit(_KEEP_PROBABILITY) - logit(prior)
-        pairs = score_pairs(engine, "me_app", "me_clever", rules, min_weight=min_weight)
+        pairs = score_pairs(
+            engine, "me_app", "me_clever", rules, min_weight=min_weight, blocked=blocked
+        )
         pairs = pairs.detached()
     lap("score")
 

@@ -28,6 +28,7 @@ LEVEL_KINDS = {
     "found_in": ("column",),
     "jaro_winkler": ("threshold",),
     "damerau_levenshtein": ("distance",),
+    "transposition": (),  # two neighbouring letters swapped, nothing else
     "excel_truncated": (),
     "date_swap": (),
     "date_parts": (),

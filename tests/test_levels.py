@@ -13,10 +13,12 @@ from typing import Any
 import duckdb
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from matchengine import matchmaker as mm
 from matchengine.csvfile import read_table, write_table
-from matchengine.link import level_sql
+from matchengine.link import _transposed, _within_edits, level_sql
 from matchengine.normalize import normalize_people
 from matchengine.pipeline import match
 from matchengine.rules import load_rules
@@ -294,3 +296,29 @@ def test_second_accounts_with_a_slipped_first_name_are_one_person_listed_twice(
     assert got["a1"][1] == got["a2"][1] == mm.APP_DUPLICATE
     assert got["a3"][1] == got["a4"][1] == mm.APP_DUPLICATE
     assert got["a5"][1] == got["a6"][1] == mm.APP_NO_MATCH
+
+
+# Short strings over a few letters (one of them two bytes in UTF-8), so that equal,
+# one-edit, swapped and far-apart pairs all come up often; None for a blank.
+_WORDS = st.one_of(st.none(), st.text(alphabet="abcé", max_size=6))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(_WORDS, _WORDS), min_size=1, max_size=200))
+def test_edit_distance_levels_agree_with_duckdbs_own_functions(
+    pairs: list[tuple[str | None, str | None]],
+) -> None:
+    """The quick forms of the edit-distance levels (they skip damerau_levenshtein where
+    lengths and the Hamming distance decide) answer exactly as the plain functions do,
+    null included."""
+    con = duckdb.connect()
+    con.execute("CREATE TABLE p (a VARCHAR, b VARCHAR)")
+    con.executemany("INSERT INTO p VALUES (?, ?)", pairs)
+    checks = {
+        _within_edits("a", "b", 1): "damerau_levenshtein(a, b) <= 1",
+        _within_edits("a", "b", 2): "damerau_levenshtein(a, b) <= 2",
+        _transposed("a", "b"): "damerau_levenshtein(a, b) = 1 AND levenshtein(a, b) = 2",
+    }
+    for quick, plain in checks.items():
+        rows = con.execute(f"SELECT a, b, {quick}, {plain} FROM p").fetchall()
+        assert [r[2] for r in rows] == [r[3] for r in rows], quick
