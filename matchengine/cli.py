@@ -103,21 +103,42 @@ def _render_problems(problems: list[Any], limit: int = 25) -> None:
 
 
 class _Progress:
-    """Stage names on stderr, only when stderr is a terminal."""
+    """Stage names on stderr, only when stderr is a terminal; during scoring a bar with
+    the share done and an estimate of the time left."""
+
+    WIDTH = 60  # characters a line may take (cleared by the next one)
 
     def __init__(self) -> None:
         self.enabled = sys.stderr.isatty()
         self.start = time.perf_counter()
+        self.stage = ""
+        self.stage_start = self.start
 
-    def __call__(self, stage: str) -> None:
-        if self.enabled:
-            elapsed = time.perf_counter() - self.start
-            sys.stderr.write(f"\r[{elapsed:6.1f}s] {stage:<12}")
-            sys.stderr.flush()
+    def __call__(self, stage: str, done: float | None = None) -> None:
+        if not self.enabled:
+            return
+        sys.stderr.write("\r" + self.line(stage, done, time.perf_counter()).ljust(self.WIDTH))
+        sys.stderr.flush()
+
+    def line(self, stage: str, done: float | None, now: float) -> str:
+        """What to show at ``now``: elapsed time and stage, and for a fraction ``done``,
+        a bar and the time left at the pace so far."""
+        if stage != self.stage:
+            self.stage, self.stage_start = stage, now
+        text = f"[{now - self.start:6.1f}s] {stage:<12}"
+        if done is None:
+            return text
+        done = min(max(done, 0.0), 1.0)
+        bar = "#" * int(done * 20)
+        text += f" [{bar:<20}] {done * 100:3.0f}%"
+        if done >= 0.02:
+            left = (now - self.stage_start) * (1 - done) / done
+            text += f"  about {left:.0f} s left"
+        return text
 
     def done(self) -> None:
         if self.enabled:
-            sys.stderr.write("\r" + " " * 24 + "\r")
+            sys.stderr.write("\r" + " " * self.WIDTH + "\r")
             sys.stderr.flush()
 
 

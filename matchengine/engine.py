@@ -9,7 +9,8 @@ sample u is estimated from, and the scored pairs resolution reads.  With
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -91,3 +92,36 @@ def open_engine(
             yield Engine(con, session)
         finally:
             con.close()
+
+
+@contextmanager
+def watch_progress(
+    con: duckdb.DuckDBPyConnection,
+    report: Callable[[float], None] | None,
+    every: float = 0.5,
+) -> Iterator[None]:
+    """While the block runs, pass ``report`` the fraction done (0 to 1) of the query
+    running on ``con``, as DuckDB estimates it, every ``every`` seconds (from a thread of
+    its own; nothing when ``report`` is None)."""
+    if report is None:
+        yield
+        return
+    # DuckDB tracks progress only with its progress bar on; it must not print it.
+    con.execute("SET enable_progress_bar = true")
+    con.execute("SET enable_progress_bar_print = false")
+    stop = threading.Event()
+
+    def poll() -> None:
+        while not stop.wait(every):
+            done = con.query_progress()
+            if done >= 0:
+                report(min(done, 100.0) / 100.0)
+
+    watcher = threading.Thread(target=poll, name="progress", daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        watcher.join()
+        con.execute("SET enable_progress_bar = false")

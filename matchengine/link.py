@@ -19,13 +19,14 @@ import logging
 import math
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
 import duckdb
 import polars as pl
 
-from matchengine.engine import Engine, open_engine
+from matchengine.engine import Engine, open_engine, watch_progress
 from matchengine.rules import (
     BlockingRule,
     Comparison,
@@ -487,12 +488,14 @@ def score_pairs(
     *,
     min_weight: float,
     blocked: str | None = None,
+    progress: Callable[[float], None] | None = None,
 ) -> ScoredPairs:
     """Score every blocked pair of ``app_table`` and ``clever_table`` (and within each).
 
     Both tables must have ``unique_id`` (BIGINT) and the normalised columns the rules name.
     Pairs whose summed weight is below ``min_weight`` are dropped inside Splink.
     ``blocked``: the candidate pairs from ``block_pairs`` (found here when not given).
+    ``progress`` is told the fraction of scoring done, now and then (DuckDB only).
     """
     from splink import Linker
 
@@ -512,7 +515,8 @@ def score_pairs(
         # pair (nearly all of them): 3 s more at a million students than reading the
         # inputs as when Splink blocks itself, which this flag restores.
         registered.metadata["registered_for_predict"] = False
-    predictions = linker.inference.predict(threshold_match_weight=min_weight)
+    with watch_progress(con, progress if engine.spark is None else None):
+        predictions = linker.inference.predict(threshold_match_weight=min_weight)
     keep = [
         "source_dataset_l",
         "unique_id_l",

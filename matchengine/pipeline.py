@@ -6,12 +6,13 @@ import contextlib
 import gc
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
+import duckdb
 import polars as pl
 
 from matchengine import clever as clever_io
@@ -33,7 +34,7 @@ from matchengine.orgs import ORG_ROLES, match_org
 from matchengine.output import OUT_FORMATS, ReviewBand, write_results
 from matchengine.perf import gc_paused
 from matchengine.resolve import Resolution, logit, resolve, strong_ids
-from matchengine.rules import load_rules
+from matchengine.rules import Rules, load_rules
 from matchengine.validation import ValidationReport, validate_app
 
 log = logging.getLogger(__name__)
@@ -42,7 +43,11 @@ USER_ROLES = ("student", "teacher", "staff")
 # Pairs whose app-to-Clever probability would be below this are not kept at all.
 _KEEP_PROBABILITY = 1e-3
 
-Progress = Callable[[str], None]
+
+class Progress(Protocol):
+    """Told each stage as it starts, and during scoring the fraction done (0 to 1)."""
+
+    def __call__(self, stage: str, done: float | None = None, /) -> None: ...
 
 
 def check_out_format(out_format: str) -> None:
@@ -205,7 +210,7 @@ def match(
     out = Path(out)
     if not out.parent.exists():
         raise UsageError(f"the folder of --out {out} does not exist; create it first")
-    say = progress or (lambda _stage: None)
+    say: Progress = progress or (lambda _stage, _done=None: None)
     seconds: dict[str, float] = {}
     clock = time.perf_counter()
 
@@ -253,12 +258,6 @@ def match(
             )
         lap("load")
 
-    say("normalise")
-    # Two threads: much of normalising is polars, which runs without the GIL.
-    with ThreadPoolExecutor(2, thread_name_prefix="normalise") as pool:
-        app_n, clever_n = pool.map(normalize_people, (app_raw, _clever_frame(clever_df)))
-    lap("normalise")
-
     n_clever = clever_df.height
     prior = rules.prior if rules.prior is not None else 1.0 / max(n_app, n_clever, 2)
     if backend is not None and backend.backend == "spark":
@@ -266,44 +265,68 @@ def match(
     with open_engine(threads, memory_limit, backend) as engine:
         if engine.spark is not None:
             lap("start spark")
-        register_table(engine.con, "me_app", app_n)
-        register_table(engine.con, "me_clever", clever_n)
-        # DuckDB holds its own copies now: free the frames before the heavy stages.
-        app_strong, clever_strong = strong_ids(app_n, rules), strong_ids(clever_n, rules)
-        del app_n, clever_n, app_raw
+        say("normalise")
+
+        def prepare(raw: pl.DataFrame, table: str) -> dict[str, pl.Series]:
+            """One side normalised and loaded into DuckDB (through a cursor of its own);
+            the frame itself is let go, but for the strong ids resolution needs."""
+            frame = normalize_people(raw)
+            with contextlib.closing(engine.con.cursor()) as cursor:
+                register_table(cursor, table, frame)
+            return strong_ids(frame, rules)
+
+        # Two threads, one per side: much of the work is polars and DuckDB, which run
+        # without the GIL.
+        with ThreadPoolExecutor(2, thread_name_prefix="normalise") as pool:
+            app_strong, clever_strong = pool.map(
+                prepare, (app_raw, _clever_frame(clever_df)), ("me_app", "me_clever")
+            )
+        del app_raw
         gc.collect()
-        u_pairs = 0
-        if wants_u_estimate(rules, n_app, n_clever):
-            say("estimate u")
-            estimate = estimate_u(engine.con, "me_app", "me_clever", rules)
-            rules, u_pairs = estimate.rules, estimate.pairs
-            lap("estimate u")
+        lap("normalise")
+
+        def estimate(con: duckdb.DuckDBPyConnection) -> tuple[Rules, int]:
+            """The rules with u and m re-estimated on this run's data (when it is large
+            enough), and the number of random pairs u came from."""
+            estimated, pairs = rules, 0
+            if wants_u_estimate(rules, n_app, n_clever):
+                result = estimate_u(con, "me_app", "me_clever", rules)
+                estimated, pairs = result.rules, result.pairs
+            if wants_m_estimate(rules, n_app, n_clever):
+                estimated = estimate_m(con, "me_app", "me_clever", estimated, prior).rules
+            return estimated, pairs
+
         blocked = None
-        if wants_m_estimate(rules, n_app, n_clever) and engine.spark is None:
-            # The candidate pairs do not depend on m: they are found while EM runs on a
-            # thread of its own (in a database of its own, fed through a second cursor).
-            # EM leaves part of the two cores idle; at a million students this saved 1.6 s.
-            # "block" is the time to find the pairs; "estimate m" only what EM adds after.
-            say("estimate m")
+        if engine.spark is None:
+            # The candidate pairs depend on neither u nor m: they are found while u and m
+            # are estimated on a thread of their own (through a second cursor; EM runs in
+            # a database of its own), which leaves part of the two cores idle.  At a
+            # million students this saved 1.6 s.  "block" is the time to find the pairs;
+            # "estimate" only what estimating adds after it.
             with (
-                ThreadPoolExecutor(1, thread_name_prefix="em") as pool,
+                ThreadPoolExecutor(1, thread_name_prefix="estimate") as pool,
                 contextlib.closing(engine.con.cursor()) as cursor,
             ):
-                em = pool.submit(estimate_m, cursor, "me_app", "me_clever", rules, prior)
+                estimated = pool.submit(estimate, cursor)
                 say("block")
                 blocked = block_pairs(engine, "me_app", "me_clever", rules)
                 lap("block")
-                say("estimate m")
-                rules = em.result().rules
-            lap("estimate m")
-        elif wants_m_estimate(rules, n_app, n_clever):
-            say("estimate m")
-            rules = estimate_m(engine.con, "me_app", "me_clever", rules, prior).rules
-            lap("estimate m")
+                say("estimate")
+                rules, u_pairs = estimated.result()
+        else:
+            say("estimate")
+            rules, u_pairs = estimate(engine.con)
+        lap("estimate")
         say("score")
         min_weight = logit(_KEEP_PROBABILITY) - logit(prior)
         pairs = score_pairs(
-            engine, "me_app", "me_clever", rules, min_weight=min_weight, blocked=blocked
+            engine,
+            "me_app",
+            "me_clever",
+            rules,
+            min_weight=min_weight,
+            blocked=blocked,
+            progress=lambda done: say("score", done),
         )
         pairs = pairs.detached()
     lap("score")

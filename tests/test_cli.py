@@ -187,3 +187,16 @@ def test_every_command_has_help_and_is_in_the_readme() -> None:
         code, stdout, _ = invoke(command, "--help")
         assert code == 0 and "Usage" in stdout
         assert f"matchengine {command}" in readme, command
+
+
+def test_progress_shows_stages_and_a_bar_with_the_time_left_while_scoring() -> None:
+    from matchengine.cli import _Progress
+
+    progress = _Progress()
+    start = progress.start
+    assert progress.line("validate", None, start + 1.0) == "[   1.0s] validate    "
+    progress.line("score", 0.0, start + 10.0)  # scoring starts at 10 s
+    line = progress.line("score", 0.25, start + 14.0)  # a quarter done in 4 s
+    assert line == "[  14.0s] score        [#####               ]  25%  about 12 s left"
+    # Too little done for an estimate: no guess.
+    assert "left" not in progress.line("score", 0.01, start + 14.0)
