@@ -239,7 +239,7 @@ def match(
         lap("validate")
 
         say("load")
-        clever_df = clever_read.result()
+        # The app side first: the snapshot is usually still being read.
         app_columns = _app_columns(report)
         app_raw = _app_frame(report, app_columns)
         app_header, n_app = table.header, table.n_records
@@ -251,6 +251,7 @@ def match(
         # the holes of its memory and pin nearly all of it (Python frees an arena only
         # when all of it is free): 0.9 GB at 1M records, held through scoring.
         app_ids = app_columns[app_header.index(report.csv.id_column)].to_list()
+        clever_df = clever_read.result()
         forced: dict[int, int | None] = {}
         if decisions is not None:
             forced = load_decisions(decisions, id_column=report.csv.id_column).bind(
