@@ -286,14 +286,14 @@ def match(
         gc.collect()
         lap("normalise")
 
-        def estimate(con: duckdb.DuckDBPyConnection) -> tuple[Rules, int]:
-            """The rules with u and m re-estimated on this run's data (when it is large
+        def estimate(con: duckdb.DuckDBPyConnection, given: Rules) -> tuple[Rules, int]:
+            """``given`` with u and m re-estimated on this run's data (when it is large
             enough), and the number of random pairs u came from."""
-            estimated, pairs = rules, 0
-            if wants_u_estimate(rules, n_app, n_clever):
-                result = estimate_u(con, "me_app", "me_clever", rules)
+            estimated, pairs = given, 0
+            if wants_u_estimate(given, n_app, n_clever):
+                result = estimate_u(con, "me_app", "me_clever", given)
                 estimated, pairs = result.rules, result.pairs
-            if wants_m_estimate(rules, n_app, n_clever):
+            if wants_m_estimate(given, n_app, n_clever):
                 estimated = estimate_m(con, "me_app", "me_clever", estimated, prior).rules
             return estimated, pairs
 
@@ -308,7 +308,7 @@ def match(
                 ThreadPoolExecutor(1, thread_name_prefix="estimate") as pool,
                 contextlib.closing(engine.con.cursor()) as cursor,
             ):
-                estimated = pool.submit(estimate, cursor)
+                estimated = pool.submit(estimate, cursor, rules)
                 say("block")
                 blocked = block_pairs(engine, "me_app", "me_clever", rules)
                 lap("block")
@@ -316,7 +316,7 @@ def match(
                 rules, u_pairs = estimated.result()
         else:
             say("estimate")
-            rules, u_pairs = estimate(engine.con)
+            rules, u_pairs = estimate(engine.con, rules)
         lap("estimate")
         say("score")
         min_weight = logit(_KEEP_PROBABILITY) - logit(prior)
