@@ -26,7 +26,7 @@ import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from itertools import repeat
+from itertools import chain, repeat
 from pathlib import Path
 from typing import IO, Any, cast
 
@@ -354,7 +354,7 @@ class _Parser:
         physical = text.split("\n")
         if physical[-1] == "":
             physical.pop()  # a final line break does not start a record
-        lines = iter(enumerate(physical))
+        lines = _Lines(physical)
         # The header: the first non-blank record.
         blank_before: list[int] = []
         header: list[str] | None = None
@@ -408,42 +408,80 @@ class _Parser:
         self,
         header: list[str],
         header_line: int,
-        lines: Iterator[tuple[int, str]],
+        lines: _Lines,
         had_bom: bool,
     ) -> _Parsed:
-        """The data records, one physical line at a time (see the module docstring)."""
+        """The data records (see the module docstring).  Runs of lines without a quote are
+        split whole (``_split_run``, at C speed); the other lines, and any run that is
+        not regular, go one physical line at a time."""
         has_nul = self.has_nul
         n = len(header)
         single = n == 1  # then a blank line is a record with one empty value
-        rows: list[list[str]] = []
+        physical = lines.physical
+        total = len(physical)
+        chunks: list[list[list[str]]] = []  # column chunks, in file order
+        rows: list[list[str]] = []  # records parsed one by one, not yet in a chunk
         starts: list[int] = []
         numbers: list[int] = []
         add_row = rows.append
         add_start = starts.append
         add_number = numbers.append
         rec = 0
-        for idx, raw in lines:
-            line = raw[:-1] if raw.endswith("\r") else raw
-            fields: list[str] | None
-            if '"' in line:
-                fields = _split_all_quoted(line, n) or self.record(raw, idx, lines, rec + 1)
-            elif "\r" in line or (has_nul and "\0" in line):
-                fields = self.record(raw, idx, lines, rec + 1)
-            elif line or single:
-                fields = line.split(",")
-            else:
-                self._blank_row(idx + 1)
-                continue
-            rec += 1
-            if fields is None:
-                break  # an unterminated quote: the rest of the file is inside it
-            if len(fields) == n:
-                add_row(fields)
-                add_start(idx + 1)
-                add_number(rec)
-            else:
-                self._ragged(idx + 1, rec, n, len(fields))
-        columns = [list(c) for c in zip(*rows, strict=True)] if rows else [[] for _ in header]
+        quoted = iter([*(i for i in range(lines.pos, total) if '"' in physical[i]), total])
+        next_quoted = next(quoted)
+        while lines.pos < total:
+            while next_quoted < lines.pos:  # passed inside a quoted line break
+                next_quoted = next(quoted)
+            run = next_quoted - lines.pos
+            if run >= _RUN_MIN:
+                columns = _split_run(physical, lines.pos, next_quoted, n, has_nul)
+                if columns is not None:
+                    if rows:
+                        chunks.append([list(c) for c in zip(*rows, strict=True)])
+                        rows = []
+                        add_row = rows.append
+                    chunks.append(columns)
+                    starts.extend(range(lines.pos + 1, next_quoted + 1))
+                    numbers.extend(range(rec + 1, rec + run + 1))
+                    rec += run
+                    lines.pos = next_quoted
+                    continue
+            # One line at a time, up to and including the next line with a quote.
+            stop = min(next_quoted + 1, total)
+            unterminated = False
+            while lines.pos < stop:
+                idx, raw = next(lines)
+                line = raw[:-1] if raw.endswith("\r") else raw
+                fields: list[str] | None
+                if '"' in line:
+                    fields = _split_all_quoted(line, n) or self.record(raw, idx, lines, rec + 1)
+                elif "\r" in line or (has_nul and "\0" in line):
+                    fields = self.record(raw, idx, lines, rec + 1)
+                elif line or single:
+                    fields = line.split(",")
+                else:
+                    self._blank_row(idx + 1)
+                    continue
+                rec += 1
+                if fields is None:
+                    unterminated = True  # the rest of the file is inside an open quote
+                    break
+                if len(fields) == n:
+                    add_row(fields)
+                    add_start(idx + 1)
+                    add_number(rec)
+                else:
+                    self._ragged(idx + 1, rec, n, len(fields))
+            if unterminated:
+                break
+        if rows:
+            chunks.append([list(c) for c in zip(*rows, strict=True)])
+        if not chunks:
+            columns = [[] for _ in header]
+        elif len(chunks) == 1:
+            columns = chunks[0]
+        else:
+            columns = [list(chain.from_iterable(c[j] for c in chunks)) for j in range(n)]
         return _Parsed(header, header_line, rec, columns, starts, numbers, had_bom)
 
     def _blank_row(self, lineno: int) -> None:
@@ -580,6 +618,50 @@ def _table(path: str | os.PathLike[str], parsed: _Parsed) -> CsvTable | None:
     if parsed.header is None:
         return None
     return CsvTable(str(path), parsed.header, parsed.columns, parsed.lines, parsed.had_bom)
+
+
+class _Lines:
+    """The physical lines with their index, as an iterator whose position (``pos``, the
+    next index) can be read and moved."""
+
+    def __init__(self, physical: list[str]) -> None:
+        self.physical = physical
+        self.pos = 0
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> tuple[int, str]:
+        i = self.pos
+        if i >= len(self.physical):
+            raise StopIteration
+        self.pos = i + 1
+        return i, self.physical[i]
+
+
+# Shorter runs of quote-free lines are not worth joining and splitting whole.
+_RUN_MIN = 64
+
+
+def _split_run(
+    physical: list[str], start: int, stop: int, n: int, has_nul: bool
+) -> list[list[str]] | None:
+    """The columns of lines ``start`` to ``stop`` (none holding a quote), split whole, or
+    ``None`` when one of them needs the line-by-line path (a blank line, a CR other than
+    a line end, a NUL, a wrong number of fields)."""
+    last = physical[stop - 1]
+    if last in ("", "\r"):
+        return None
+    body = "\n".join(physical[start:stop])
+    if "\r" in body:
+        body = body.replace("\r\n", "\n")
+        if body.endswith("\r"):
+            body = body[:-1]
+        if "\r" in body:
+            return None
+    if has_nul and "\0" in body:
+        return None
+    return _split_plain(body, n)
 
 
 def _plain_text(text: str) -> str | None:

@@ -8,6 +8,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from matchengine import csvfile
 from matchengine.csvfile import CsvReport, read_csv, read_table, validate_csv, write_table
 from matchengine.fields import header_key
 from matchengine.problems import CATALOGUE
@@ -156,3 +157,34 @@ def test_frame_writer_writes_a_null_as_an_empty_field() -> None:
         write_table(a, ["plain", "quoted"], [["a", ""], ["", "x, y"]])
         write_frame(b, frame)
         assert b.read_bytes() == a.read_bytes() == b'plain,quoted\r\na,\r\n,"x, y"\r\n'
+
+
+_LINES = st.lists(
+    st.lists(
+        st.sampled_from(["a", "bc", ",", ",", '"', '""', "\r", " ", "\0", "é"]), max_size=8
+    ).map("".join),
+    min_size=1,
+    max_size=40,
+)
+
+
+def _parse_with_runs_of(text: str, run_min: int) -> tuple[object, list[str]]:
+    saved = csvfile._RUN_MIN
+    csvfile._RUN_MIN = run_min
+    try:
+        out = csvfile._Problems("t.csv", 1000)
+        parsed = csvfile._Parser(out, "\0" in text).parse(text, False)
+    finally:
+        csvfile._RUN_MIN = saved
+    return parsed, [p.render() for p in out.items]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(["a,b,c", "a", "a,b"]), _LINES, st.sampled_from(["\n", "\r\n"]))
+def test_runs_split_whole_read_exactly_as_line_by_line(
+    header: str, lines: list[str], newline: str
+) -> None:
+    """Runs of quote-free lines split whole give the very records, line numbers and
+    problems that parsing every line on its own gives, whatever the lines hold."""
+    text = newline.join([header, *lines]) + newline
+    assert _parse_with_runs_of(text, 1) == _parse_with_runs_of(text, 10**9)
