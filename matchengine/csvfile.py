@@ -9,10 +9,13 @@ Speed (1M rows x 12 columns in about two seconds): the file is decoded at once, 
 
 - text with no double quote, NUL or bare CR is split as a whole (``_split_plain``: one
   ``str.split`` in C, then slices); if any line has the wrong field count it falls back to
-- one physical line at a time: a line with no quote and no CR other than its CRLF ending is
-  split on commas; a line whose every field is quoted with no quote inside a value is split
-  on ``","``; only the other lines go through the careful tokenizer (``_Parser.record``),
-  which reports positions and consumes further lines for quoted line breaks.
+- otherwise each run of 64 or more lines without a quote between lines with one is split
+  the same way (``_split_run``), and the rest goes one physical line at a time: a line with
+  no quote and no CR other than its CRLF ending is split on commas; a line whose every
+  field is quoted with no quote inside a value is split on ``","``; only the other lines
+  go through the careful tokenizer (``_Parser.record``), which reports positions and
+  consumes further lines for quoted line breaks.  A run that is not regular (a blank line,
+  a wrong field count, a stray CR or NUL) goes line by line too.
 
 The cyclic garbage collector is paused while parsing (see ``perf.gc_paused``).  A CR at the
 very end of a file with no LF after it is taken as a line ending, not as a bare CR.
