@@ -71,6 +71,15 @@ def level_sql(level: Level, column: str) -> str:
         return _within_edits(f"l.{c}", f"r.{c}", int(level.distance or 0))
     if k == "transposition":
         return _transposed(f"l.{c}", f"r.{c}")
+    if k == "neighbour":
+        # Ids handed out in sequence: a brother or sister enrolled the same day has the
+        # next number, one keystroke from this one in its last two characters.
+        keep = f"greatest(length(l.{c}) - 2, 0)"
+        return (
+            f"(length(r.{c}) = length(l.{c}) "
+            f"AND substr(l.{c}, 1, {keep}) = substr(r.{c}, 1, {keep}) "
+            f"AND {_within_edits(f'l.{c}', f'r.{c}', 1)})"
+        )
     if k == "excel_truncated":
         # Excel keeps 15 significant digits: 123456789012345678 becomes 123456789012345000.
         return (
@@ -87,6 +96,14 @@ def level_sql(level: Level, column: str) -> str:
         return f"({terms}) >= 2"
     if k == "swap":
         w = level.with_column
+        if level.both and level.threshold is not None:
+            # Both swapped, one of them also mistyped: one crossed pair equal, the other
+            # at least this similar.
+            t = f"{float(level.threshold) - JW_MARGIN:.10f}"
+            return (
+                f"((l.{c} = r.{w} AND jaro_winkler_similarity(l.{w}, r.{c}) >= {t}) OR "
+                f"(l.{w} = r.{c} AND jaro_winkler_similarity(l.{c}, r.{w}) >= {t}))"
+            )
         joiner = "AND" if level.both else "OR"
         return f"(l.{c} = r.{w} {joiner} l.{w} = r.{c})"
     if k == "initial":

@@ -114,6 +114,20 @@ def _condition(ref: tuple[str, str], gamma_index: dict[str, dict[str, int]]) -> 
     return col > 0
 
 
+def _any_of(refs: Sequence[tuple[str, str]], gi: dict[str, dict[str, int]], empty: bool) -> pl.Expr:
+    return pl.any_horizontal([_condition(r, gi) for r in refs]) if refs else pl.lit(empty)
+
+
+def _fires(veto: Veto, gi: dict[str, dict[str, int]]) -> pl.Expr:
+    """The veto holds: one of ``when``, and one of ``and_any`` (if given), and none of
+    ``unless_any``."""
+    return (
+        _any_of(veto.when, gi, False)
+        & _any_of(veto.and_any, gi, True)
+        & ~_any_of(veto.unless_any, gi, False)
+    )
+
+
 def _eligibility(rules: Rules, vetoes: Sequence[Veto]) -> tuple[pl.Expr, pl.Expr]:
     """(needs-one-of holds, vetoed) as expressions over gamma columns."""
     gi = _level_index(rules)
@@ -122,13 +136,7 @@ def _eligibility(rules: Rules, vetoes: Sequence[Veto]) -> tuple[pl.Expr, pl.Expr
         needs = pl.any_horizontal([pl.col(f"gamma_{n}") > 0 for n in rules.needs_one_of])
     vetoed: pl.Expr = pl.lit(False)
     for veto in vetoes:
-        when = pl.any_horizontal([_condition(r, gi) for r in veto.when])
-        unless = (
-            pl.any_horizontal([_condition(r, gi) for r in veto.unless_any])
-            if veto.unless_any
-            else pl.lit(False)
-        )
-        vetoed = vetoed | (when & ~unless)
+        vetoed = vetoed | _fires(veto, gi)
     return needs, vetoed
 
 
@@ -154,7 +162,10 @@ def _dup_weight(rules: Rules, side: str) -> pl.Expr:
 def _conflict(rules: Rules) -> pl.Expr:
     """A name conflict: any veto's trigger holds (whatever its exceptions say)."""
     gi = _level_index(rules)
-    triggers = [_condition(r, gi) for v in (*rules.vetoes, *rules.duplicate_vetoes) for r in v.when]
+    triggers = [
+        _any_of(v.when, gi, False) & _any_of(v.and_any, gi, True)
+        for v in (*rules.vetoes, *rules.duplicate_vetoes)
+    ]
     return pl.any_horizontal(triggers) if triggers else pl.lit(False)
 
 
@@ -177,13 +188,7 @@ def _reason_expr(rules: Rules) -> pl.Expr:
     expr: pl.Expr | None = None
     chain: Any = pl
     for veto in rules.vetoes:
-        when = pl.any_horizontal([_condition(r, gi) for r in veto.when])
-        unless = (
-            pl.any_horizontal([_condition(r, gi) for r in veto.unless_any])
-            if veto.unless_any
-            else pl.lit(False)
-        )
-        chain = chain.when(when & ~unless).then(pl.lit(veto.reason))
+        chain = chain.when(_fires(veto, gi)).then(pl.lit(veto.reason))
         expr = chain
     if rules.needs_one_of:
         needs = pl.any_horizontal([pl.col(f"gamma_{n}") > 0 for n in rules.needs_one_of])

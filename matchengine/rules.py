@@ -29,6 +29,7 @@ LEVEL_KINDS = {
     "jaro_winkler": ("threshold",),
     "damerau_levenshtein": ("distance",),
     "transposition": (),  # two neighbouring letters swapped, nothing else
+    "neighbour": (),  # one keystroke apart, in the last two characters
     "excel_truncated": (),
     "date_swap": (),
     "date_parts": (),
@@ -150,6 +151,7 @@ class Veto:
     when: tuple[tuple[str, str], ...]  # (comparison, level label) pairs; any of them triggers
     unless_any: tuple[tuple[str, str], ...]  # ... unless one of these holds
     reason: str
+    and_any: tuple[tuple[str, str], ...] = ()  # when given, one of these must hold as well
 
 
 @dataclass(frozen=True)
@@ -371,9 +373,12 @@ def _parse_vetoes(
             _parse_ref(ck, r, f"{k}.unless_any", comparisons)
             for r in ck.strings(rv, "unless_any", k)
         )
+        also = tuple(
+            _parse_ref(ck, r, f"{k}.and_any", comparisons) for r in ck.strings(rv, "and_any", k)
+        )
         if not when:
             ck.error(f"{k}.when", "must name at least one comparison=level")
-        vetoes.append(Veto(when, unless, str(rv.get("reason", "vetoed"))))
+        vetoes.append(Veto(when, unless, str(rv.get("reason", "vetoed")), also))
     return tuple(vetoes)
 
 

@@ -46,7 +46,10 @@ def test_every_problem_is_reported_with_its_key_path() -> None:
             },
         ],
         "blocking": [{"name": "b", "on": ["no_such_column"]}],
-        "match": {"needs_one_of": ["zzz"]},
+        "match": {
+            "needs_one_of": ["zzz"],
+            "vetoes": [{"when": ["sis_id=else"], "and_any": ["dob=nope"], "unless_any": []}],
+        },
     }
     with pytest.raises(RulesError) as err:
         parse_rules(doc, "mine.toml")
@@ -59,6 +62,7 @@ def test_every_problem_is_reported_with_its_key_path() -> None:
         "blocking[0].on: unknown column 'no_such_column'",
         "model.threshold: must be between 0 and 1",
         "match.needs_one_of: 'zzz' names no comparison",
+        "match.vetoes[0].and_any",
     ):
         assert fragment in text, fragment
     assert err.value.exit_code == 3
