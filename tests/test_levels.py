@@ -103,6 +103,30 @@ def test_one_shared_name_is_not_a_transposition() -> None:
 
 
 @pytest.mark.parametrize(
+    ("app", "clever", "first_label", "last_label"),
+    [
+        (("Chloe", "Ryan"), ("Ryan", "Chloe"), "first_last_swapped", "first_last_swapped"),
+        (("Chloe", "Ryan"), ("Ryna", "Chloe"), "swapped_with_slip", "swapped_with_slip"),
+        (
+            ("Isabella", "Ctercteko"),
+            ("Ctercteko", "Isabela"),
+            "swapped_with_slip",
+            "swapped_with_slip",
+        ),
+        # Neither crossed pair equal: two slips are not a swap.
+        (("Chloe", "Ryan"), ("Ryna", "Chole"), "else", "else"),
+    ],
+)
+def test_first_and_last_swapped_levels(
+    app: tuple[str, str], clever: tuple[str, str], first_label: str, last_label: str
+) -> None:
+    a = {"first_name": app[0], "last_name": app[1]}
+    c = {"first_name": clever[0], "last_name": clever[1]}
+    assert level_of("first_name", a, c) == first_label
+    assert level_of("last_name", a, c) == last_label
+
+
+@pytest.mark.parametrize(
     ("app", "clever", "label"),
     [
         ("García", "Garcia Lopez", "compound_part"),
@@ -124,8 +148,16 @@ def test_last_name_levels(app: str, clever: str, label: str) -> None:
         ("12345.0", "0012345", "exact"),
         ("1.2345E+07", "12345000", "exact"),
         ("123456789012345000", "123456789012345678", "excel_15_digits"),
-        ("0012354", "0012345", "typo"),  # two digits transposed
-        ("0012346", "0012345", "typo"),
+        ("0013245", "0012345", "typo"),  # two digits transposed
+        ("0012445", "0012345", "typo"),
+        # One keystroke in the last two characters: what the next id handed out looks
+        # like (a twin enrolled the same day), so not a plain typo.
+        ("0012346", "0012345", "neighbour"),
+        ("0012354", "0012345", "neighbour"),
+        ("0012395", "0012345", "neighbour"),
+        ("45", "46", "neighbour"),
+        ("7", "8", "neighbour"),
+        ("0012399", "0012345", "else"),  # two keystrokes
         ("0099999", "0012345", "else"),
     ],
 )
@@ -231,6 +263,53 @@ def test_twin_does_not_take_the_other_twins_record(tmp_path: Path) -> None:
     people = [{"first": "Zoe", "last": "Brown", "dob": "5/5/2013", "sis": "101"}]
     got = _statuses(_district(tmp_path, rows, people))
     assert got["a1"][1] == mm.APP_NO_MATCH
+
+
+def _one_student(tmp_path: Path, app_name: tuple[str, str], app_sis: str) -> str:
+    """The status of an app student matched against one Clever student, William Brown
+    (SIS id 4210560), with the same birthdate, grade and school."""
+    header = ["id", "Student_id", "First Name", "Last Name", "DOB", "Grade", "School"]
+    rows = [["a1", app_sis, *app_name, "2013-05-05", "3", "s1"]]
+    user = {
+        "name": {"first": "William", "last": "Brown"},
+        "student": {"sis_id": "4210560", "dob": "5/5/2013", "grade": "3", "school": "s1"},
+    }
+    tmp_path.mkdir(exist_ok=True)
+    return _statuses(_match_users(tmp_path, header, rows, [user]))["a1"][1]
+
+
+def test_a_mistyped_id_vouches_for_a_changed_last_name(tmp_path: Path) -> None:
+    # The family name changed; the SIS id is one keystroke off outside its last two
+    # digits, and the first name, birthdate and school agree: the same student.
+    assert _one_student(tmp_path, ("William", "Okafor"), "4201560") == mm.MATCH
+    # The next id handed out is a sibling's as often as a slip: no match.
+    assert _one_student(tmp_path / "n", ("William", "Okafor"), "4210561") == mm.APP_NO_MATCH
+
+
+def test_a_twin_with_a_nearly_equal_id_is_not_matched(tmp_path: Path) -> None:
+    # Another first name, the same last name and birthdate: a twin, whatever the id
+    # (twins' ids are often one keystroke apart).  Only an exact id would vouch for it.
+    for sis in ("4201560", "4210561", "4210506"):
+        assert _one_student(tmp_path / sis, ("Trey", "Brown"), sis) == mm.APP_NO_MATCH
+    assert _one_student(tmp_path / "same", ("Trey", "Brown"), "4210560") == mm.MATCH
+
+
+def test_a_lone_twin_with_a_look_alike_name_is_not_matched_when_ids_differ(
+    tmp_path: Path,
+) -> None:
+    # Jayden is in the app, only his twin Jaylen in Clever.  One letter apart could be a
+    # typo, but both records carry a SIS id and the ids differ: two children.
+    header = ["id", "Student_id", "First Name", "Last Name", "DOB", "Grade", "School"]
+    user = {
+        "name": {"first": "Jaylen", "last": "Brown"},
+        "student": {"sis_id": "4210561", "dob": "5/5/2013", "grade": "3", "school": "s1"},
+    }
+    for sis, expected in (("4210560", mm.APP_NO_MATCH), ("5387712", mm.APP_NO_MATCH),
+                          ("4210561", mm.MATCH)):  # fmt: skip
+        (tmp_path / sis).mkdir()
+        rows = [["a1", sis, "Jayden", "Brown", "2013-05-05", "3", "s1"]]
+        got = _statuses(_match_users(tmp_path / sis, header, rows, [user]))["a1"]
+        assert got[1] == expected, sis
 
 
 def test_clever_twins_are_not_duplicates(tmp_path: Path) -> None:
