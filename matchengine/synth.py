@@ -108,6 +108,7 @@ NOISE_RATES: dict[str, float] = {
     "title_missing": 0.30,
     # structure
     "twins": 0.015,  # share of students who have a twin in the district
+    "twin_left": 0.05,  # of twin pairs: one twin left the district, the app account stays
     "app_only": 0.06,  # people in the app but not in Clever
     "clever_only": 0.10,  # people in Clever but not in the app
     "app_duplicate": 0.01,  # people with a second app record
@@ -885,6 +886,11 @@ class _District:
                 made += 1
             for q in group:
                 q.in_app = rng.random() >= r["clever_only"]
+            if len(group) == 2 and rng.random() < r["twin_left"]:
+                # Only the other twin is still on the roster: the app must not give the
+                # stale account to the twin who stayed.
+                gone = group[rng.randrange(2)]
+                gone.in_app, gone.in_clever = True, False
             if rng.random() < r["app_only"]:
                 q = self._new_person()
                 q.in_clever = False
