@@ -58,7 +58,9 @@ def result_frame(
 
     # One pass reads every outcome's fields (attribute access per column per row cost
     # seconds at a million rows).
-    fields_of = attrgetter("status", "probability", "weight", "evidence", "duplicate_of")
+    fields_of = attrgetter(
+        "status", "probability", "weight", "evidence", "duplicate_of", "candidate"
+    )
 
     def tail(
         outcomes: Sequence[Outcome], own: Sequence[str], other: Sequence[str]
@@ -69,8 +71,11 @@ def result_frame(
             weights: Sequence[float | None] = ()
             evidence: Sequence[str] = ()
             dups: Sequence[Sequence[int]] = ()
+            cands: Sequence[int | None] = ()
         else:
-            status, probs, weights, evidence, dups = zip(*map(fields_of, outcomes), strict=True)
+            status, probs, weights, evidence, dups, cands = zip(
+                *map(fields_of, outcomes), strict=True
+            )
         cols: dict[str, list[str]] = {mm.RESULT_COLUMN: list(status)}
         if extras:
             cols["match.probability"] = ["" if p is None else f"{p:.4f}" for p in probs]
@@ -79,9 +84,10 @@ def result_frame(
             cols["match.duplicate_of"] = [
                 ";".join([own[d] for d in ds]) if ds else "" for ds in dups
             ]
+            match = mm.MATCH
             cols["match.candidate"] = [
-                other[o.candidate] if o.candidate is not None and o.status != mm.MATCH else ""
-                for o in outcomes
+                other[c] if c is not None and s != match else ""
+                for s, c in zip(status, cands, strict=True)
             ]
         if review_band is not None:
             cols[REVIEW_COLUMN] = ["yes" if needs_review(o, review_band) else "" for o in outcomes]

@@ -14,9 +14,10 @@ are found as usual; undecided members of a group stay duplicates.
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 import polars as pl
@@ -63,12 +64,13 @@ class Resolution:
     candidates: int
 
     def counts(self) -> dict[str, int]:
+        """Rows per status (a matched pair is one row)."""
+        status = attrgetter("status")
         out = {s: 0 for s in mm.STATUSES}
-        for o in self.app:
-            out[o.status] += 1
-        for o in self.clever:
-            if o.status != mm.MATCH:
-                out[o.status] += 1
+        out.update(Counter(map(status, self.app)))
+        clever = Counter(map(status, self.clever))
+        clever.pop(mm.MATCH, None)
+        out.update(clever)
         return out
 
 
