@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import jellyfish
 import polars as pl
 import pytest
 from hypothesis import given, settings
@@ -21,7 +22,7 @@ from matchengine.csvfile import read_table, write_table
 from matchengine.link import _transposed, _within_edits, level_sql
 from matchengine.normalize import normalize_people
 from matchengine.pipeline import match
-from matchengine.rules import load_rules
+from matchengine.rules import Level, load_rules
 
 RULES = load_rules("student")
 
@@ -401,3 +402,25 @@ def test_edit_distance_levels_agree_with_duckdbs_own_functions(
     for quick, plain in checks.items():
         rows = con.execute(f"SELECT a, b, {quick}, {plain} FROM p").fetchall()
         assert [r[2] for r in rows] == [r[3] for r in rows], quick
+
+
+_DIGITS = st.text(alphabet="0129", min_size=1, max_size=7)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(_DIGITS, _DIGITS), min_size=1, max_size=200))
+def test_neighbour_level_is_one_keystroke_in_the_last_two_characters(
+    pairs: list[tuple[str, str]],
+) -> None:
+    """The ``neighbour`` SQL holds exactly when two ids of one length agree but for their
+    last two characters and are one Damerau-Levenshtein edit apart."""
+    con = duckdb.connect()
+    con.execute("CREATE TABLE p (x VARCHAR, y VARCHAR)")
+    con.executemany("INSERT INTO p VALUES (?, ?)", pairs)
+    sql = level_sql(Level("neighbour", "neighbour", 0.5, 0.5), "x").replace("r.x", "p.y")
+    got = [r[0] for r in con.execute(f"SELECT {sql.replace('l.x', 'p.x')} FROM p").fetchall()]
+    want = [
+        len(a) == len(b) and a[:-2] == b[:-2] and jellyfish.damerau_levenshtein_distance(a, b) <= 1
+        for a, b in pairs
+    ]
+    assert got == want
