@@ -205,9 +205,23 @@ StrongIds = Mapping[str, Sequence[str | None] | pl.Series]
 
 
 def strong_ids(frame: pl.DataFrame, rules: Rules) -> dict[str, pl.Series]:
-    """The rules' strong identifier columns of a normalised side (polars series: as Python
-    lists they held six million strings at a million students)."""
-    return {c: frame[c] for c in rules.strong_ids if c in frame.columns}
+    """The rules' strong identifier and roster id columns of a normalised side (polars
+    series: as Python lists they held six million strings at a million students)."""
+    return {c: frame[c] for c in (*rules.strong_ids, *rules.roster_ids) if c in frame.columns}
+
+
+def _roster_edges(rules: Rules, app: StrongIds, clever: StrongIds) -> list[tuple[int, int]]:
+    """Edges between app rows sharing a roster id that a Clever record also holds."""
+    on_roster: dict[str, pl.Series] = {}
+    for c in rules.roster_ids:
+        if c not in app or c not in clever:
+            continue
+        values = pl.Series(c, app[c], dtype=pl.String)
+        held = pl.Series(c, clever[c], dtype=pl.String).drop_nulls().unique()
+        on_roster[c] = pl.select(
+            pl.when(values.is_in(held.implode())).then(values).otherwise(None)
+        ).to_series()
+    return strong_id_groups(on_roster)
 
 
 def strong_id_groups(values: StrongIds) -> list[tuple[int, int]]:
@@ -266,7 +280,9 @@ def resolve(
     # --- within-side duplicates -----------------------------------------------------
     # Two records of one side are one person when their linkage clears the duplicate
     # threshold, or when they share a strong identifier *and* were scored without a
-    # name conflict (dense SIS ids plus a typo make strangers share an id).
+    # name conflict (dense SIS ids plus a typo make strangers share an id), or (app
+    # records) when they share a roster id that a Clever record holds too: an address
+    # the district issued to one student, which no typo makes and no sibling shares.
     conflict = _conflict(rules)
     groups: dict[str, dict[int, list[int]]] = {}
     for side, n, strong in ((APP, n_app, app_strong), (CLEVER, n_clever, clever_strong)):
@@ -282,8 +298,11 @@ def resolve(
             (min(a, b), max(a, b))
             for a, b in zip(agreeable["id_l"].to_list(), agreeable["id_r"].to_list(), strict=True)
         }
-        for a, b in strong_id_groups(strong):
+        for a, b in strong_id_groups({c: strong[c] for c in rules.strong_ids if c in strong}):
             if (min(a, b), max(a, b)) in scored_ok:
+                uf.union(a, b)
+        if side == APP:
+            for a, b in _roster_edges(rules, app_strong, clever_strong):
                 uf.union(a, b)
         groups[side] = {m: g for g in uf.groups().values() for m in g}
 

@@ -196,6 +196,9 @@ class Rules:
     duplicate_vetoes: tuple[Veto, ...] = ()
     duplicate_ignore_disagreement: tuple[str, ...] = ()
     clever_duplicate_ignore_disagreement: tuple[str, ...] = ()
+    # App records sharing one of these, when a Clever record holds the same value (the
+    # district issued it to one student), are one person whatever their names say.
+    roster_ids: tuple[str, ...] = ()
     estimate_u: UEstimation = field(default_factory=lambda: UEstimation())
     estimate_m: MEstimation = field(default_factory=lambda: MEstimation())
     description: str = ""
@@ -577,6 +580,9 @@ def parse_rules(data: dict[str, Any], path: str) -> Rules:
             ck.error("duplicates.ignore_disagreement", f"{name!r} names no comparison")
     for s in strong:
         ck.column(s, "duplicates.strong_ids")
+    roster = ck.strings(dups, "roster_ids", "duplicates")
+    for s in roster:
+        ck.column(s, "duplicates.roster_ids")
 
     unknown = set(data) - {
         "role",
@@ -607,6 +613,7 @@ def parse_rules(data: dict[str, Any], path: str) -> Rules:
         duplicate_vetoes=dup_vetoes,
         duplicate_ignore_disagreement=dup_ignore,
         clever_duplicate_ignore_disagreement=clever_ignore,
+        roster_ids=roster,
         estimate_u=u_est,
         estimate_m=m_est,
         description=str(data.get("description", "")),

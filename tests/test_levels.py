@@ -205,13 +205,16 @@ def _match_users(
     tmp_path: Path, header: list[str], app_rows: list[list[str]], users: list[dict[str, Any]]
 ) -> Path:
     """Match ``app_rows`` against Clever students given as ``{"name": ..., "student": ...}``
-    (their Clever ids are 1, 2, ... in 24 hex digits); returns the output path."""
+    and optionally ``"email"`` (their Clever ids are 1, 2, ... in 24 hex digits); returns
+    the output path."""
     write_table(tmp_path / "app.csv", header, app_rows)
     snap = tmp_path / "clever"
     snap.mkdir()
     with (snap / "users.ndjson").open("w", encoding="utf-8") as fh:
         for i, u in enumerate(users):
             user = {"id": f"{i + 1:024x}", "name": u["name"], "roles": {"student": u["student"]}}
+            if "email" in u:
+                user["email"] = u["email"]
             fh.write(json.dumps(user) + "\n")
     out = tmp_path / "out.csv"
     match(tmp_path / "app.csv", snap, "student", out)
@@ -424,3 +427,37 @@ def test_neighbour_level_is_one_keystroke_in_the_last_two_characters(
         for a, b in pairs
     ]
     assert got == want
+
+
+def test_accounts_sharing_a_roster_email_are_one_student_whatever_the_names(
+    tmp_path: Path,
+) -> None:
+    # Two app accounts with the address the district gave Ethan (a Clever student has
+    # it): one student listed twice, though one name is mistyped past the twin veto.
+    # Twins sharing a family address that no Clever record holds stay two children.
+    header = ["id", "First Name", "Last Name", "DOB", "Email", "School"]
+    rows = [
+        ["a1", "Ethan", "Ruiz", "2009-01-16", "ethan.ruiz4934@students.example.org", "s1"],
+        ["a2", "ETHOAN", "RUIZ", "2009-01-16", "Ethan.Ruiz4934@students.example.org", "s1"],
+        ["a3", "Jayden", "Brown", "2013-05-05", "brownfamily@example.com", "s1"],
+        ["a4", "Jaylen", "Brown", "2013-05-05", "brownfamily@example.com", "s1"],
+    ]
+    users = [
+        {
+            "name": {"first": "Ethan", "last": "Ruiz"},
+            "student": {"dob": "1/16/2009", "school": "s1"},
+            "email": "ethan.ruiz4934@students.example.org",
+        },
+        {
+            "name": {"first": "Jayden", "last": "Brown"},
+            "student": {"dob": "5/5/2013", "school": "s1"},
+        },
+        {
+            "name": {"first": "Jaylen", "last": "Brown"},
+            "student": {"dob": "5/5/2013", "school": "s1"},
+        },
+    ]
+    got = _statuses(_match_users(tmp_path, header, rows, users))
+    assert got["a1"][1] == got["a2"][1] == mm.APP_DUPLICATE
+    assert got["a3"] == (f"{2:024x}", mm.MATCH)
+    assert got["a4"] == (f"{3:024x}", mm.MATCH)

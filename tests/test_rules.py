@@ -50,6 +50,7 @@ def test_every_problem_is_reported_with_its_key_path() -> None:
             "needs_one_of": ["zzz"],
             "vetoes": [{"when": ["sis_id=else"], "and_any": ["dob=nope"], "unless_any": []}],
         },
+        "duplicates": {"roster_ids": ["e_mail"]},
     }
     with pytest.raises(RulesError) as err:
         parse_rules(doc, "mine.toml")
@@ -63,6 +64,7 @@ def test_every_problem_is_reported_with_its_key_path() -> None:
         "model.threshold: must be between 0 and 1",
         "match.needs_one_of: 'zzz' names no comparison",
         "match.vetoes[0].and_any",
+        "duplicates.roster_ids: unknown column 'e_mail'",
     ):
         assert fragment in text, fragment
     assert err.value.exit_code == 3
