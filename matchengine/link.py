@@ -50,6 +50,13 @@ JW_MARGIN = 1e-9
 WEIGHT_DECIMALS = 9
 
 
+def _jw_at_least(a: str, b: str, threshold: float) -> str:
+    """Jaro-Winkler of ``a`` and ``b`` at least ``threshold``.  The similarity is a ratio
+    of small whole numbers; the margin keeps a value that equals the threshold on the
+    right side whatever the last bit of rounding."""
+    return f"jaro_winkler_similarity({a}, {b}) >= {float(threshold) - JW_MARGIN:.10f}"
+
+
 def level_sql(level: Level, column: str) -> str:
     """The SQL condition for one comparison level (``l.`` / ``r.`` are the two records)."""
     c = level.column or column
@@ -64,9 +71,7 @@ def level_sql(level: Level, column: str) -> str:
         # in the comparison of every other id.
         return f"(list_contains(r.{c}, l.{column}) OR list_contains(l.{c}, r.{column}))"
     if k == "jaro_winkler":
-        # The similarity is a ratio of small whole numbers; the margin keeps a value that
-        # equals the threshold on the right side whatever the last bit of rounding.
-        return f"jaro_winkler_similarity(l.{c}, r.{c}) >= {float(level.threshold or 0) - JW_MARGIN:.10f}"
+        return _jw_at_least(f"l.{c}", f"r.{c}", level.threshold or 0)
     if k == "damerau_levenshtein":
         return _within_edits(f"l.{c}", f"r.{c}", int(level.distance or 0))
     if k == "transposition":
@@ -99,10 +104,10 @@ def level_sql(level: Level, column: str) -> str:
         if level.both and level.threshold is not None:
             # Both swapped, one of them also mistyped: one crossed pair equal, the other
             # at least this similar.
-            t = f"{float(level.threshold) - JW_MARGIN:.10f}"
+            t = level.threshold
             return (
-                f"((l.{c} = r.{w} AND jaro_winkler_similarity(l.{w}, r.{c}) >= {t}) OR "
-                f"(l.{w} = r.{c} AND jaro_winkler_similarity(l.{c}, r.{w}) >= {t}))"
+                f"((l.{c} = r.{w} AND {_jw_at_least(f'l.{w}', f'r.{c}', t)}) OR "
+                f"(l.{w} = r.{c} AND {_jw_at_least(f'l.{c}', f'r.{w}', t)}))"
             )
         joiner = "AND" if level.both else "OR"
         return f"(l.{c} = r.{w} {joiner} l.{w} = r.{c})"

@@ -120,14 +120,14 @@ def _any_of(refs: Sequence[tuple[str, str]], gi: dict[str, dict[str, int]], empt
     return pl.any_horizontal([_condition(r, gi) for r in refs]) if refs else pl.lit(empty)
 
 
+def _trigger(veto: Veto, gi: dict[str, dict[str, int]]) -> pl.Expr:
+    """The veto's trigger holds: one of ``when``, and one of ``and_any`` (if given)."""
+    return _any_of(veto.when, gi, False) & _any_of(veto.and_any, gi, True)
+
+
 def _fires(veto: Veto, gi: dict[str, dict[str, int]]) -> pl.Expr:
-    """The veto holds: one of ``when``, and one of ``and_any`` (if given), and none of
-    ``unless_any``."""
-    return (
-        _any_of(veto.when, gi, False)
-        & _any_of(veto.and_any, gi, True)
-        & ~_any_of(veto.unless_any, gi, False)
-    )
+    """The veto holds: its trigger, and none of ``unless_any``."""
+    return _trigger(veto, gi) & ~_any_of(veto.unless_any, gi, False)
 
 
 def _eligibility(rules: Rules, vetoes: Sequence[Veto]) -> tuple[pl.Expr, pl.Expr]:
@@ -164,10 +164,7 @@ def _dup_weight(rules: Rules, side: str) -> pl.Expr:
 def _conflict(rules: Rules) -> pl.Expr:
     """A name conflict: any veto's trigger holds (whatever its exceptions say)."""
     gi = _level_index(rules)
-    triggers = [
-        _any_of(v.when, gi, False) & _any_of(v.and_any, gi, True)
-        for v in (*rules.vetoes, *rules.duplicate_vetoes)
-    ]
+    triggers = [_trigger(v, gi) for v in (*rules.vetoes, *rules.duplicate_vetoes)]
     return pl.any_horizontal(triggers) if triggers else pl.lit(False)
 
 
