@@ -269,14 +269,19 @@ def test_twin_does_not_take_the_other_twins_record(tmp_path: Path) -> None:
     assert got["a1"][1] == mm.APP_NO_MATCH
 
 
-def _one_student(tmp_path: Path, app_name: tuple[str, str], app_sis: str) -> str:
-    """The status of an app student matched against one Clever student, William Brown
-    (SIS id 4210560), with the same birthdate, grade and school."""
+def _one_student(
+    tmp_path: Path,
+    app_name: tuple[str, str],
+    app_sis: str,
+    clever: tuple[str, str] = ("William", "4210560"),
+) -> str:
+    """The status of an app student matched against one Clever student, ``clever`` =
+    (first name, SIS id) Brown, with the same birthdate, grade and school."""
     header = ["id", "Student_id", "First Name", "Last Name", "DOB", "Grade", "School"]
     rows = [["a1", app_sis, *app_name, "2013-05-05", "3", "s1"]]
     user = {
-        "name": {"first": "William", "last": "Brown"},
-        "student": {"sis_id": "4210560", "dob": "5/5/2013", "grade": "3", "school": "s1"},
+        "name": {"first": clever[0], "last": "Brown"},
+        "student": {"sis_id": clever[1], "dob": "5/5/2013", "grade": "3", "school": "s1"},
     }
     tmp_path.mkdir(exist_ok=True)
     return _statuses(_match_users(tmp_path, header, rows, [user]))["a1"][1]
@@ -303,17 +308,10 @@ def test_a_lone_twin_with_a_look_alike_name_is_not_matched_when_ids_differ(
 ) -> None:
     # Jayden is in the app, only his twin Jaylen in Clever.  One letter apart could be a
     # typo, but both records carry a SIS id and the ids differ: two children.
-    header = ["id", "Student_id", "First Name", "Last Name", "DOB", "Grade", "School"]
-    user = {
-        "name": {"first": "Jaylen", "last": "Brown"},
-        "student": {"sis_id": "4210561", "dob": "5/5/2013", "grade": "3", "school": "s1"},
-    }
     for sis, expected in (("4210560", mm.APP_NO_MATCH), ("5387712", mm.APP_NO_MATCH),
                           ("4210561", mm.MATCH)):  # fmt: skip
-        (tmp_path / sis).mkdir()
-        rows = [["a1", sis, "Jayden", "Brown", "2013-05-05", "3", "s1"]]
-        got = _statuses(_match_users(tmp_path / sis, header, rows, [user]))["a1"]
-        assert got[1] == expected, sis
+        got = _one_student(tmp_path / sis, ("Jayden", "Brown"), sis, ("Jaylen", "4210561"))
+        assert got == expected, sis
 
 
 def test_clever_twins_are_not_duplicates(tmp_path: Path) -> None:
