@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from operator import attrgetter
 from pathlib import Path
 
 import polars as pl
@@ -11,7 +10,7 @@ import polars as pl
 from matchengine import matchmaker as mm
 from matchengine.atomic import atomic_dir
 from matchengine.csvfile import write_frame
-from matchengine.resolve import Outcome, Resolution
+from matchengine.resolve import Resolution
 
 # Written only when a review band is given: "yes" on rows a person should look at.
 REVIEW_COLUMN = "match.review"
@@ -21,12 +20,26 @@ OUT_FORMATS = ("csv", "parquet")
 PARQUET_ROWS_PER_FILE = 1_000_000
 
 
-def needs_review(o: Outcome, band: ReviewBand) -> bool:
-    """The row's pair (its match, or its best candidate) has a probability inside ``band``.
+def _review_expr(band: ReviewBand) -> pl.Expr:
+    """The row's pair (its match, or its best candidate) has a probability inside
+    ``band``.  Decided rows were reviewed already and are never marked."""
+    prob = pl.col("probability")
+    return ~pl.col("decided") & prob.is_not_null() & (prob >= band[0]) & (prob <= band[1])
 
-    Decided rows were reviewed already and are never marked.
-    """
-    return not o.decided and o.probability is not None and band[0] <= o.probability <= band[1]
+
+def _formatted(values: pl.Series, spec: str) -> pl.Series:
+    """``values`` as text by Python's ``format`` (blank for null), each distinct value
+    formatted once."""
+    distinct = values.drop_nulls().unique()
+    text = [format(v, spec) for v in distinct.to_list()]
+    return values.replace_strict(
+        distinct, pl.Series(text, dtype=pl.String), default="", return_dtype=pl.String
+    )
+
+
+def _ids_at(rows: pl.Series, ids: pl.Series) -> pl.Series:
+    """``ids[row]`` for each row (blank where the row is null)."""
+    return ids.gather(rows).fill_null("")
 
 
 def result_frame(
@@ -46,7 +59,6 @@ def result_frame(
         header.append(REVIEW_COLUMN)
     fields = mm.CLEVER_FIELDS[role]
     n_app = len(app_ids)
-    clever_ids: list[str] = clever["id"].to_list()
     source = clever.select(
         [
             (pl.col(f) if f in clever.columns else pl.lit(None, dtype=pl.String)).alias(
@@ -56,66 +68,60 @@ def result_frame(
         ]
     ).with_row_index("__row")
 
-    # One pass reads every outcome's fields (attribute access per column per row cost
-    # seconds at a million rows).
-    fields_of = attrgetter(
-        "status", "probability", "weight", "evidence", "duplicate_of", "candidate"
-    )
+    app_id_series = pl.Series(app_ids, dtype=pl.String)
+    clever_id_series = clever["id"].cast(pl.String)
 
-    def tail(
-        outcomes: Sequence[Outcome], own: Sequence[str], other: Sequence[str]
-    ) -> dict[str, list[str]]:
-        if not outcomes:
-            status: Sequence[str] = ()
-            probs: Sequence[float | None] = ()
-            weights: Sequence[float | None] = ()
-            evidence: Sequence[str] = ()
-            dups: Sequence[Sequence[int]] = ()
-            cands: Sequence[int | None] = ()
-        else:
-            status, probs, weights, evidence, dups, cands = zip(
-                *map(fields_of, outcomes), strict=True
-            )
-        cols: dict[str, list[str]] = {mm.RESULT_COLUMN: list(status)}
+    def tail(table: pl.DataFrame, own: pl.Series, other: pl.Series) -> pl.DataFrame:
+        """The result columns of the rows of ``table`` (an outcome table or a part)."""
+        cols: dict[str, pl.Series] = {mm.RESULT_COLUMN: table["status"]}
         if extras:
-            cols["match.probability"] = ["" if p is None else f"{p:.4f}" for p in probs]
-            cols["match.weight"] = ["" if w is None else f"{w:.2f}" for w in weights]
-            cols["match.evidence"] = list(evidence)
-            cols["match.duplicate_of"] = [
-                ";".join([own[d] for d in ds]) if ds else "" for ds in dups
-            ]
-            match = mm.MATCH
-            cols["match.candidate"] = [
-                other[c] if c is not None and s != match else ""
-                for s, c in zip(status, cands, strict=True)
-            ]
+            cols["match.probability"] = _formatted(table["probability"], ".4f")
+            cols["match.weight"] = _formatted(table["weight"], ".2f")
+            cols["match.evidence"] = table["evidence"].fill_null("")
+            dups = table["duplicate_of"]
+            joined = pl.Series([""] * table.height, dtype=pl.String)
+            where = (dups.list.len() > 0).fill_null(False).arg_true()
+            if where.len():
+                joined = joined.scatter(
+                    where,
+                    [";".join(own.gather(d).to_list()) for d in dups.gather(where).to_list()],
+                )
+            cols["match.duplicate_of"] = joined
+            cols["match.candidate"] = _ids_at(
+                table.select(
+                    pl.when(pl.col("status") != mm.MATCH).then(pl.col("candidate"))
+                ).to_series(),
+                other,
+            )
         if review_band is not None:
-            cols[REVIEW_COLUMN] = ["yes" if needs_review(o, review_band) else "" for o in outcomes]
-        return cols
+            cols[REVIEW_COLUMN] = table.select(
+                pl.when(_review_expr(review_band)).then(pl.lit("yes")).otherwise(pl.lit(""))
+            ).to_series()
+        return pl.DataFrame([c.alias(name) for name, c in cols.items()])
 
-    partners = [o.partner if o.status == mm.MATCH else None for o in resolution.app]
+    app_table = resolution.app_table
+    partners = app_table.select(
+        pl.when(pl.col("status") == mm.MATCH).then(pl.col("partner")).cast(pl.UInt32)
+    ).to_series()
     app_part = pl.DataFrame(
         {
             f"app.{h}": pl.Series(values, dtype=pl.String)
             for h, values in zip(app_header, app_columns, strict=True)
         }
-        | {"__row": pl.Series(partners, dtype=pl.UInt32)},
+        | {"__row": partners},
     )
     app_part = app_part.join(source, on="__row", how="left", maintain_order="left").drop("__row")
-    app_part = app_part.hstack(
-        pl.DataFrame(
-            tail(resolution.app, app_ids, clever_ids),
-            schema={k: pl.String for k in tail(resolution.app[:0], app_ids, clever_ids)},
-        )
-    )
+    app_part = app_part.hstack(tail(app_table, app_id_series, clever_id_series))
     # Clever rows by id (polars sorts strings by code point, as Python does).
-    by_id: list[int] = (
-        clever.select("id").with_row_index("i").sort("id", maintain_order=True)["i"].to_list()
+    by_id = clever.select("id").with_row_index("__row").sort("id", maintain_order=True)
+    clever_table = resolution.clever_table.with_row_index("__row")
+    unmatched = (
+        by_id.select("__row")
+        .join(clever_table, on="__row", how="left", maintain_order="left")
+        .filter(pl.col("status") != mm.MATCH)
     )
-    unmatched = [c for c in by_id if resolution.clever[c].status != mm.MATCH]
-    outcomes = [resolution.clever[c] for c in unmatched]
     clever_part = (
-        pl.DataFrame({"__row": pl.Series(unmatched, dtype=pl.UInt32)})
+        unmatched.select("__row")
         .join(source, on="__row", how="left", maintain_order="left")
         .drop("__row")
     )
@@ -123,21 +129,18 @@ def result_frame(
         [
             pl.DataFrame(
                 {
-                    f"app.{h}": pl.Series([None] * len(unmatched), dtype=pl.String)
+                    f"app.{h}": pl.Series([None] * unmatched.height, dtype=pl.String)
                     for h in app_header
                 }
             ),
             clever_part,
-            pl.DataFrame(
-                tail(outcomes, clever_ids, app_ids),
-                schema={k: pl.String for k in tail(outcomes[:0], clever_ids, app_ids)},
-            ),
+            tail(unmatched, clever_id_series, app_id_series),
         ],
         how="horizontal",
     )
     frame = pl.concat([app_part, clever_part.select(app_part.columns)], how="vertical")
     assert frame.columns == header, (frame.columns, header)
-    assert frame.height == n_app + len(unmatched)
+    assert frame.height == n_app + unmatched.height
     return frame
 
 

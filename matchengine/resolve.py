@@ -14,10 +14,9 @@ are found as usual; undecided members of a group stay duplicates.
 from __future__ import annotations
 
 import math
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from operator import attrgetter
+from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
@@ -55,23 +54,78 @@ class Outcome:
     decided: bool = False  # set by a reviewed decision, not by the scores
 
 
-@dataclass
+# The columns of a side's outcome table: one row per record, in record order.
+OUTCOME_SCHEMA: dict[str, Any] = {
+    "status": pl.String,
+    "partner": pl.Int64,
+    "candidate": pl.Int64,
+    "duplicate_of": pl.List(pl.Int64),
+    "probability": pl.Float64,
+    "weight": pl.Float64,
+    "evidence": pl.String,
+    "decided": pl.Boolean,
+}
+
+
+@dataclass(eq=False)
 class Resolution:
-    app: list[Outcome]
-    clever: list[Outcome]
+    """Every record's outcome, held as one table per side (``OUTCOME_SCHEMA``): at a
+    million students, two million ``Outcome`` objects took seconds to build, read and
+    free.  ``app`` and ``clever`` give them as objects, for small runs and tests."""
+
+    app_table: pl.DataFrame
+    clever_table: pl.DataFrame
     prior: float
     pairs_scored: int
     candidates: int
 
+    @property
+    def app(self) -> list[Outcome]:
+        return _outcomes(self.app_table)
+
+    @property
+    def clever(self) -> list[Outcome]:
+        return _outcomes(self.clever_table)
+
+    def table(self, side: str) -> pl.DataFrame:
+        return self.app_table if side == APP else self.clever_table
+
+    def set_evidence(self, side: str, evidence: Sequence[str]) -> None:
+        """Replace the evidence of every ``side`` row (org runs add their own notes)."""
+        column = pl.Series("evidence", evidence, dtype=pl.String)
+        if side == APP:
+            self.app_table = self.app_table.with_columns(column)
+        else:
+            self.clever_table = self.clever_table.with_columns(column)
+
     def counts(self) -> dict[str, int]:
         """Rows per status (a matched pair is one row)."""
-        status = attrgetter("status")
         out = {s: 0 for s in mm.STATUSES}
-        out.update(Counter(map(status, self.app)))
-        clever = Counter(map(status, self.clever))
-        clever.pop(mm.MATCH, None)
-        out.update(clever)
+        for table, skip in ((self.app_table, None), (self.clever_table, mm.MATCH)):
+            counted = table["status"].value_counts()
+            for status, n in counted.iter_rows():
+                if status != skip:
+                    out[status] = n
         return out
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Resolution):
+            return NotImplemented
+        return (
+            self.app_table.equals(other.app_table)
+            and self.clever_table.equals(other.clever_table)
+            and (self.prior, self.pairs_scored, self.candidates)
+            == (other.prior, other.pairs_scored, other.candidates)
+        )
+
+
+def _outcomes(table: pl.DataFrame) -> list[Outcome]:
+    return [
+        Outcome(status, partner, candidate, list(dups) if dups else (), prob, weight, ev, decided)
+        for status, partner, candidate, dups, prob, weight, ev, decided in table.select(
+            list(OUTCOME_SCHEMA)
+        ).iter_rows()
+    ]
 
 
 class _UnionFind:
@@ -237,12 +291,6 @@ def strong_id_groups(values: StrongIds) -> list[tuple[int, int]]:
     return edges
 
 
-def _first_row_of(ranked: pl.DataFrame, column: str) -> dict[int, int]:
-    """Record -> the row number (``k``) of its first row in ``ranked`` (its best pair)."""
-    first = ranked.group_by(column).agg(pl.col("k").first())
-    return dict(zip(first[column].to_list(), first["k"].to_list(), strict=True))
-
-
 @without_gc  # millions of small acyclic objects: collections took a third of the stage
 def resolve(
     pairs: ScoredPairs,
@@ -306,14 +354,17 @@ def resolve(
     cross = df.filter((pl.col("side_l") == APP) & (pl.col("side_r") == CLEVER)).sort(
         ["weight", "id_l", "id_r"], descending=[True, False, False]
     )
-    a_ids = cross["id_l"].to_list()
-    c_ids = cross["id_r"].to_list()
-    weights = cross["weight"].to_list()
-
-    # Best-scoring partner of each record (any scored pair): rows are sorted best first.
-    ranked = cross.select("id_l", "id_r", "weight", "eligible").with_row_index("k")
-    best_for_app = _first_row_of(ranked, "id_l")
-    best_for_clever = _first_row_of(ranked, "id_r")
+    # Every pair, best first, with its evidence and its reason not to match (the pairs
+    # kept are the plausible ones, nearly all shown by some row).
+    ranked = cross.select(
+        pl.col("id_l").cast(pl.Int64),
+        pl.col("id_r").cast(pl.Int64),
+        "weight",
+        "eligible",
+        _evidence_expr(rules).alias("evidence"),
+        _reason_expr(rules).alias("reason"),
+    ).with_row_index("k")
+    del cross, df
 
     cut = logit(threshold) - cross_shift
     out_app = [*groups[APP], *forced]
@@ -323,22 +374,28 @@ def resolve(
         & (pl.col("weight") >= cut - _EPS)
         & ~pl.col("id_l").is_in(out_app)
         & ~pl.col("id_r").is_in(out_clever)
-    ).select("k", alone=(pl.len().over("id_l") == 1) & (pl.len().over("id_r") == 1))
-    cand: list[int] = contest.get_column("k").to_list()
+    ).with_columns(alone=(pl.len().over("id_l") == 1) & (pl.len().over("id_r") == 1))
     # A candidate pair whose two records are in no other candidate pair matches whatever
-    # else happens (no rival can take either record): most pairs.  The rest are decided
-    # one by one, best first.
-    alone: list[int] = contest.filter("alone").get_column("k").to_list()
-    rivalled: list[int] = contest.filter(~pl.col("alone")).get_column("k").to_list()
-    by_app: dict[int, list[int]] = defaultdict(list)
+    # else happens (no rival can take either record): most pairs, decided as columns.
+    # The rest are decided one by one, best first, as Python objects.
+    alone = contest.filter("alone").select("id_l", "id_r", "weight", "evidence")
+    rivalled = contest.filter(~pl.col("alone"))
+    n_candidates = contest.height
+    del contest
+    riv_a: list[int] = rivalled["id_l"].to_list()
+    riv_c: list[int] = rivalled["id_r"].to_list()
+    riv_w: list[float] = rivalled["weight"].to_list()
+    riv_ev: list[str] = rivalled["evidence"].to_list()
+    by_app: dict[int, list[int]] = defaultdict(list)  # positions in the rivalled pairs
     by_clever: dict[int, list[int]] = defaultdict(list)
-    for k in rivalled:
-        by_app[a_ids[k]].append(k)
-        by_clever[c_ids[k]].append(k)
+    for j, (a, c) in enumerate(zip(riv_a, riv_c, strict=True)):
+        by_app[a].append(j)
+        by_clever[c].append(j)
 
-    # Filled as records are decided; the rest are no-match (or duplicate) rows.
-    app_out: list[Outcome | None] = [None] * n_app
-    clever_out: list[Outcome | None] = [None] * n_clever
+    # Records decided one by one (reviewed decisions, rivalled pairs); the others are
+    # alone-matched (above) or no-match and duplicate rows (``_unmatched``).
+    decided_app: dict[int, Outcome] = {}
+    decided_clever: dict[int, Outcome] = {}
     done_app: set[int] = set()
     done_clever: set[int] = set()
     tie_app: dict[int, list[int]] = {}
@@ -347,38 +404,31 @@ def resolve(
     tie_note: dict[tuple[str, int], str] = {}
 
     # Reviewed decisions first: they always win and take their records out of the contest.
-    scored_forced = (
-        {
-            (a, c): k
-            for k, (a, c) in enumerate(zip(a_ids, c_ids, strict=True))
-            if forced_clever.get(c) == a
-        }
-        if forced_clever
-        else {}
-    )
-    # Evidence and veto reasons of every pair, by row (the pairs kept are the plausible
-    # ones, nearly all shown by some outcome: picking those out cost more than it saved).
-    texts = cross.select(
-        _evidence_expr(rules).alias("evidence"), _reason_expr(rules).alias("reason")
-    )
-    evidence_list: list[str] = texts["evidence"].to_list()
-    reason_list: list[str | None] = texts["reason"].to_list()
-
-    for a, c in forced.items():
+    scored_forced: dict[tuple[int, int], tuple[float, str]] = {}
+    if forced_clever:
+        wanted = pl.DataFrame(
+            {"id_l": list(forced_clever.values()), "id_r": list(forced_clever)},
+            schema={"id_l": pl.Int64, "id_r": pl.Int64},
+        )
+        hits = ranked.join(wanted, on=["id_l", "id_r"], how="semi")
+        for a, c, w, ev in hits.select("id_l", "id_r", "weight", "evidence").iter_rows():
+            scored_forced[(a, c)] = (w, ev)
+    for a, decided_c in forced.items():
         done_app.add(a)
-        if c is None:
-            app_out[a] = Outcome(mm.APP_NO_MATCH, decided=True)
+        if decided_c is None:
+            decided_app[a] = Outcome(mm.APP_NO_MATCH, decided=True)
             continue
+        c = decided_c
         done_clever.add(c)
-        k_pair = scored_forced.get((a, c))
-        if k_pair is None:
+        scored = scored_forced.get((a, c))
+        if scored is None:
             ev = "decision: match; the pair was not scored (no blocking rule pairs them)"
-            app_out[a] = Outcome(mm.MATCH, partner=c, evidence=ev, decided=True)
-            clever_out[c] = Outcome(mm.MATCH, partner=a, evidence=ev, decided=True)
+            decided_app[a] = Outcome(mm.MATCH, partner=c, evidence=ev, decided=True)
+            decided_clever[c] = Outcome(mm.MATCH, partner=a, evidence=ev, decided=True)
             continue
-        w = weights[k_pair] + cross_shift
-        ev = "; ".join(x for x in (evidence_list[k_pair], "decision: match") if x)
-        for outs, own, other in ((app_out, a, c), (clever_out, c, a)):
+        w = scored[0] + cross_shift
+        ev = "; ".join(x for x in (scored[1], "decision: match") if x)
+        for outs, own, other in ((decided_app, a, c), (decided_clever, c, a)):
             outs[own] = Outcome(
                 mm.MATCH,
                 partner=other,
@@ -405,108 +455,223 @@ def resolve(
             )
         tie_note.setdefault(contested, f"{len(members)} {own} records tie for this record")
 
-    match = mm.MATCH
-    for k in alone:
-        a, c, w = a_ids[k], c_ids[k], weights[k] + cross_shift
-        prob, ev = probability(w), evidence_list[k]
-        # Positional (status, partner, candidate, duplicate_of, probability, weight,
-        # evidence): keywords cost a third more, at a million pairs 0.7 s.
-        app_out[a] = Outcome(match, c, None, (), prob, w, ev)
-        clever_out[c] = Outcome(match, a, None, (), prob, w, ev)
-
-    for k in rivalled:
-        a, c, w = a_ids[k], c_ids[k], weights[k]
+    for k, (a, c, w) in enumerate(zip(riv_a, riv_c, riv_w, strict=True)):
         if a in done_app or c in done_clever:
             continue
         rivals_c = [
             j
             for j in by_app[a]
-            if j != k and c_ids[j] not in done_clever and weights[j] >= w - margin
+            if j != k and riv_c[j] not in done_clever and riv_w[j] >= w - margin
         ]
         rivals_a = [
             j
             for j in by_clever[c]
-            if j != k and a_ids[j] not in done_app and weights[j] >= w - margin
+            if j != k and riv_a[j] not in done_app and riv_w[j] >= w - margin
         ]
         if not rivals_a and not rivals_c:
             done_app.add(a)
             done_clever.add(c)
             prob = probability(w + cross_shift)
-            ev = evidence_list[k]
-            app_out[a] = Outcome(
+            ev = riv_ev[k]
+            decided_app[a] = Outcome(
                 mm.MATCH, partner=c, probability=prob, weight=w + cross_shift, evidence=ev
             )
-            clever_out[c] = Outcome(
+            decided_clever[c] = Outcome(
                 mm.MATCH, partner=a, probability=prob, weight=w + cross_shift, evidence=ev
             )
             continue
         # Rivals within the margin: the tied records are one person listed twice on their
         # side (a duplicate group); the record they compete for stays unmatched.
         if rivals_a:
-            tie(APP, sorted({a, *(a_ids[j] for j in rivals_a)}), tie_app, done_app, (CLEVER, c))
+            tie(APP, sorted({a, *(riv_a[j] for j in rivals_a)}), tie_app, done_app, (CLEVER, c))
             done_clever.add(c)
         if rivals_c:
             tie(
                 CLEVER,
-                sorted({c, *(c_ids[j] for j in rivals_c)}),
+                sorted({c, *(riv_c[j] for j in rivals_c)}),
                 tie_clever,
                 done_clever,
                 (APP, a),
             )
             done_app.add(a)
 
-    def finish(
-        side: str,
-        outs: list[Outcome],
-        others: list[Outcome],
-        best: dict[int, int],
-        dup_groups: dict[int, list[int]],
-        ties: dict[int, list[int]],
-    ) -> None:
-        dup_status = mm.APP_DUPLICATE if side == APP else mm.CLEVER_DUPLICATE
-        for i, o in enumerate(outs):
-            if o.status == mm.MATCH:
-                continue
-            group = None if o.decided else dup_groups.get(i) or ties.get(i)
-            if group:
-                o.status = dup_status
-                o.duplicate_of = [g for g in group if g != i]
-            k = best.get(i)
-            notes = []
-            if k is not None:
-                o.candidate = c_ids[k] if side == APP else a_ids[k]
-                o.weight = weights[k] + cross_shift
-                o.probability = probability(o.weight)
-                o.evidence = evidence_list[k]
-                reason = reason_list[k]
-                rival = others[o.candidate]
-                if o.decided:
-                    pass  # the decision is the reason (noted below)
-                elif reason:
-                    notes.append(f"not matched: {reason}")
-                elif rival.status == mm.MATCH and rival.decided:
-                    notes.append("the candidate is matched by a decision")
-                elif rival.status == mm.MATCH:
-                    notes.append("the candidate is matched to a better partner")
-                elif rival.decided:
-                    notes.append("the candidate is decided no match")
-            if o.decided:
-                notes.append("decision: no match")
-            elif i in dup_groups:
-                notes.append(
-                    "duplicate within the " + ("app" if side == APP else "Clever") + " records"
-                )
-            note = tie_note.get((side, i))
-            if note:
-                notes.append(note)
-            if notes:
-                o.evidence = "; ".join([x for x in (o.evidence, *notes) if x])
+    app = _Side(APP, n_app, "id_l", "id_r", decided_app, groups[APP], tie_app)
+    clever = _Side(CLEVER, n_clever, "id_r", "id_l", decided_clever, groups[CLEVER], tie_clever)
+    for part in (app, clever):
+        part.matched = pl.concat(
+            [alone.get_column(part.own), part.python_rows(matched=True)], how="vertical"
+        )
+    tables = [
+        pl.concat(
+            [
+                _alone_matches(alone, own, cross_shift),
+                own.python_matches(),
+                _unmatched(own, other, ranked, cross_shift, tie_note),
+            ],
+            how="vertical",
+        ).sort("row")
+        for own, other in ((app, clever), (clever, app))
+    ]
+    for part, table in zip((app, clever), tables, strict=True):
+        # Exactly one row per record.
+        assert table.height == part.n
+        assert (table["row"] == pl.int_range(part.n, eager=True)).all()
+    return Resolution(
+        tables[0].drop("row"), tables[1].drop("row"), prior, pairs.count, n_candidates
+    )
 
-    app_final = [o or Outcome(mm.APP_NO_MATCH) for o in app_out]
-    clever_final = [o or Outcome(mm.CLEVER_NO_MATCH) for o in clever_out]
-    finish(APP, app_final, clever_final, best_for_app, groups[APP], tie_app)
-    finish(CLEVER, clever_final, app_final, best_for_clever, groups[CLEVER], tie_clever)
-    return Resolution(app_final, clever_final, prior, pairs.count, len(cand))
+
+@dataclass
+class _Side:
+    """One side's share of the resolution while its table is put together."""
+
+    name: str  # APP or CLEVER
+    n: int
+    own: str  # the pair column holding this side's rows ("id_l" for the app)
+    other: str
+    python: dict[int, Outcome]  # records decided one by one (decisions, rivalled pairs)
+    groups: dict[int, list[int]]  # within-side duplicate groups, by member
+    ties: dict[int, list[int]]  # records tied for one record of the other side
+    matched: pl.Series = field(default_factory=lambda: pl.Series(dtype=pl.Int64))
+
+    def python_rows(self, *, matched: bool | None = None, decided: bool | None = None) -> pl.Series:
+        """Rows decided one by one, optionally only matched (or not) or decided (or not)."""
+        return pl.Series(
+            [
+                r
+                for r, o in self.python.items()
+                if (matched is None or (o.status == mm.MATCH) == matched)
+                and (decided is None or o.decided == decided)
+            ],
+            dtype=pl.Int64,
+        )
+
+    def python_matches(self) -> pl.DataFrame:
+        matches = [(r, o) for r, o in self.python.items() if o.status == mm.MATCH]
+        return pl.DataFrame(
+            [
+                (r, o.status, o.partner, None, None, o.probability, o.weight, o.evidence, o.decided)
+                for r, o in matches
+            ],
+            schema=_ROW_SCHEMA,
+            orient="row",
+        )
+
+
+# A side's table: one row per record, in record order (``row``, dropped at the end).
+_ROW_SCHEMA: dict[str, Any] = {"row": pl.Int64, **OUTCOME_SCHEMA}
+
+
+def _alone_matches(alone: pl.DataFrame, side: _Side, shift: float) -> pl.DataFrame:
+    weight = pl.col("weight") + shift
+    return alone.select(
+        pl.col(side.own).alias("row"),
+        pl.lit(mm.MATCH).alias("status"),
+        pl.col(side.other).alias("partner"),
+        pl.lit(None, dtype=pl.Int64).alias("candidate"),
+        pl.lit(None, dtype=pl.List(pl.Int64)).alias("duplicate_of"),
+        _probability_expr(weight).alias("probability"),
+        weight.alias("weight"),
+        "evidence",
+        pl.lit(False).alias("decided"),
+    )
+
+
+def _probability_expr(log_odds: pl.Expr) -> pl.Expr:
+    """``probability`` as an expression (the same floats: polars' ``pow`` is libm's)."""
+    return (
+        pl.when(log_odds >= 0)
+        .then(1.0 / (1.0 + pl.lit(2.0).pow(-log_odds)))
+        .otherwise(pl.lit(2.0).pow(log_odds) / (1.0 + pl.lit(2.0).pow(log_odds)))
+    )
+
+
+def _unmatched(
+    side: _Side,
+    other: _Side,
+    ranked: pl.DataFrame,
+    shift: float,
+    tie_note: Mapping[tuple[str, int], str],
+) -> pl.DataFrame:
+    """The no-match and duplicate rows of ``side``: each with its best-scoring pair (its
+    candidate), why that pair did not match, and its duplicate group."""
+    own = "app" if side.name == APP else "Clever"
+    dup_status = mm.APP_DUPLICATE if side.name == APP else mm.CLEVER_DUPLICATE
+    no_match = mm.APP_NO_MATCH if side.name == APP else mm.CLEVER_NO_MATCH
+    decided = side.python_rows(matched=False, decided=True)
+    grouped = [
+        (i, [g for g in (side.groups.get(i) or side.ties[i]) if g != i], i in side.groups)
+        for i in sorted({*side.groups, *side.ties})
+        if i not in side.python or not side.python[i].decided
+    ]
+    notes = [(i, note) for (s, i), note in tie_note.items() if s == side.name]
+    best = ranked.filter(pl.col("k") == pl.col("k").min().over(side.own)).select(
+        pl.col(side.own).alias("row"),
+        pl.col(side.other).alias("candidate"),
+        "weight",
+        pl.when(pl.col("evidence") != "").then("evidence").alias("best_evidence"),
+        "reason",
+    )
+    frame = (
+        pl.DataFrame({"row": pl.int_range(side.n, dtype=pl.Int64, eager=True)})
+        .filter(~pl.col("row").is_in(side.matched.implode()))
+        .join(best, on="row", how="left")
+        .join(
+            pl.DataFrame(
+                grouped,
+                schema={"row": pl.Int64, "duplicate_of": pl.List(pl.Int64), "in_group": pl.Boolean},
+                orient="row",
+            ),
+            on="row",
+            how="left",
+        )
+        .join(
+            pl.DataFrame(notes, schema={"row": pl.Int64, "tie_note": pl.String}, orient="row"),
+            on="row",
+            how="left",
+        )
+        .with_columns(decided=pl.col("row").is_in(decided.implode()))
+    )
+    candidate = pl.col("candidate")
+    rival_matched = candidate.is_in(other.matched.implode())
+    rival_decided = candidate.is_in(other.python_rows(decided=True).implode())
+    why = (
+        pl.when(candidate.is_null() | pl.col("decided"))
+        .then(None)
+        .when(pl.col("reason").is_not_null())
+        .then(pl.lit("not matched: ") + pl.col("reason"))
+        .when(rival_matched & rival_decided)
+        .then(pl.lit("the candidate is matched by a decision"))
+        .when(rival_matched)
+        .then(pl.lit("the candidate is matched to a better partner"))
+        .when(rival_decided)
+        .then(pl.lit("the candidate is decided no match"))
+    )
+    kind = (
+        pl.when(pl.col("decided"))
+        .then(pl.lit("decision: no match"))
+        .when(pl.col("in_group"))
+        .then(pl.lit(f"duplicate within the {own} records"))
+    )
+    weight = pl.col("weight") + shift
+    return frame.select(
+        "row",
+        pl.when(pl.col("duplicate_of").is_not_null())
+        .then(pl.lit(dup_status))
+        .otherwise(pl.lit(no_match))
+        .alias("status"),
+        pl.lit(None, dtype=pl.Int64).alias("partner"),
+        "candidate",
+        "duplicate_of",
+        _probability_expr(weight).alias("probability"),
+        weight.alias("weight"),
+        pl.concat_str(
+            [pl.col("best_evidence"), why, kind, pl.col("tie_note")],
+            separator="; ",
+            ignore_nulls=True,
+        ).alias("evidence"),
+        "decided",
+    )
 
 
 __all__ = ["Outcome", "Resolution", "level_weights", "probability", "resolve"]

@@ -27,6 +27,7 @@ from matchengine import clever as clever_io
 from matchengine.csvfile import read_table
 from matchengine.errors import InvalidDataError, UsageError
 from matchengine.fields import header_key
+from matchengine.link import APP, CLEVER
 from matchengine.normalize import map_unique, norm_email, norm_grade, text_column
 from matchengine.orgs import values as v
 from matchengine.orgs.common import (
@@ -42,7 +43,7 @@ from matchengine.orgs.common import (
 from matchengine.orgs.common import result as make_result
 from matchengine.orgs.common import write as write_out
 from matchengine.pipeline import MatchResult
-from matchengine.resolve import Outcome, Resolution
+from matchengine.resolve import Resolution
 from matchengine.rules import load_rules
 
 log = logging.getLogger(__name__)
@@ -218,13 +219,12 @@ def overlap_text(
     return f"enrollment_overlap={shared / size:.2f} ({shared}/{size})"
 
 
-def _rewrite(o: Outcome, text: str | None) -> None:
+def _rewrite(evidence: str, text: str | None) -> str:
     if text is None:
-        return
-    if _ENROLLMENT_RE.search(o.evidence):
-        o.evidence = _ENROLLMENT_RE.sub(text, o.evidence, count=1)
-    else:
-        o.evidence = "; ".join(x for x in (o.evidence, text) if x)
+        return evidence
+    if _ENROLLMENT_RE.search(evidence):
+        return _ENROLLMENT_RE.sub(text, evidence, count=1)
+    return "; ".join(x for x in (evidence, text) if x)
 
 
 def add_overlap_evidence(
@@ -233,14 +233,16 @@ def add_overlap_evidence(
     clever_students: Sequence[Sequence[str] | None],
 ) -> None:
     """Put the enrollment numbers of each row's pair (match or candidate) in its evidence."""
-    for i, o in enumerate(resolution.app):
-        other = o.partner if o.partner is not None else o.candidate
-        if other is not None:
-            _rewrite(o, overlap_text(app_students[i], clever_students[other]))
-    for c, o in enumerate(resolution.clever):
-        other = o.partner if o.partner is not None else o.candidate
-        if other is not None:
-            _rewrite(o, overlap_text(app_students[other], clever_students[c]))
+    for side, outcomes in ((APP, resolution.app), (CLEVER, resolution.clever)):
+        evidence = []
+        for own, o in enumerate(outcomes):
+            other = o.partner if o.partner is not None else o.candidate
+            text = None
+            if other is not None:
+                a, c = (own, other) if side == APP else (other, own)
+                text = overlap_text(app_students[a], clever_students[c])
+            evidence.append(_rewrite(o.evidence, text))
+        resolution.set_evidence(side, evidence)
 
 
 # --------------------------------------------------------------------------- the run

@@ -18,7 +18,7 @@ import polars as pl
 
 from matchengine import clever as clever_io
 from matchengine.errors import InvalidDataError
-from matchengine.link import ScoredPairs
+from matchengine.link import APP, CLEVER, ScoredPairs
 from matchengine.matchmaker import CLEVER_FIELDS
 from matchengine.normalize import normalize_people
 from matchengine.orgs.common import (
@@ -196,19 +196,22 @@ def match_users(
     if linked.extra is not None:
         for a, u, r in linked.extra.iter_rows():
             role_by_pair[(a, u)] = role_of_row[r]
-    for i, o in enumerate(linked.resolution.app):
+    resolution = linked.resolution
+    app_outcomes, user_outcomes = resolution.app, resolution.clever
+    for i, o in enumerate(app_outcomes):
         other = o.partner if o.partner is not None else o.candidate
         matched = role_by_pair.get((i, other)) if other is not None else None
         if matched:
             o.evidence = "; ".join(x for x in (f"matched_role={matched}", o.evidence) if x)
             if o.partner is not None:
-                partner = linked.resolution.clever[o.partner]
-                partner.evidence = o.evidence
-    for row, o in enumerate(linked.resolution.clever):
+                user_outcomes[o.partner].evidence = o.evidence
+    for row, o in enumerate(user_outcomes):
         if o.partner is None and o.candidate is not None:
             matched = role_by_pair.get((o.candidate, row))
             if matched:
                 o.evidence = "; ".join(x for x in (f"matched_role={matched}", o.evidence) if x)
+    resolution.set_evidence(APP, [o.evidence for o in app_outcomes])
+    resolution.set_evidence(CLEVER, [o.evidence for o in user_outcomes])
     clock.lap("score")
     clock.say("write")
     n_out = write_out(out, ROLE, app, users, linked.resolution, opts)
