@@ -42,11 +42,27 @@ def _ids_at(rows: pl.Series, ids: pl.Series) -> pl.Series:
     return ids.gather(rows).fill_null("")
 
 
+def _joined_ids(rows: pl.Series, ids: pl.Series) -> pl.Series:
+    """Each list of rows as their ids joined by ``;`` (blank for an empty or null list)."""
+    members = pl.DataFrame({"rows": rows}).with_row_index("i").explode("rows").drop_nulls()
+    parts = (
+        members.with_columns(id=ids.gather(members["rows"]))
+        .group_by("i", maintain_order=True)
+        .agg(pl.col("id").str.join(";"))
+    )
+    return (
+        pl.DataFrame({"i": pl.int_range(rows.len(), dtype=pl.UInt32, eager=True)})
+        .join(parts, on="i", how="left", maintain_order="left")
+        .get_column("id")
+        .fill_null("")
+    )
+
+
 def result_frame(
     role: str,
     app_header: Sequence[str],
     app_columns: Sequence[Sequence[str] | pl.Series],
-    app_ids: Sequence[str],
+    app_ids: Sequence[str] | pl.Series,
     clever: pl.DataFrame,
     resolution: Resolution,
     *,
@@ -78,15 +94,7 @@ def result_frame(
             cols["match.probability"] = _formatted(table["probability"], ".4f")
             cols["match.weight"] = _formatted(table["weight"], ".2f")
             cols["match.evidence"] = table["evidence"].fill_null("")
-            dups = table["duplicate_of"]
-            joined = pl.Series([""] * table.height, dtype=pl.String)
-            where = (dups.list.len() > 0).fill_null(False).arg_true()
-            if where.len():
-                joined = joined.scatter(
-                    where,
-                    [";".join(own.gather(d).to_list()) for d in dups.gather(where).to_list()],
-                )
-            cols["match.duplicate_of"] = joined
+            cols["match.duplicate_of"] = _joined_ids(table["duplicate_of"], own)
             cols["match.candidate"] = _ids_at(
                 table.select(
                     pl.when(pl.col("status") != mm.MATCH).then(pl.col("candidate"))
@@ -149,7 +157,7 @@ def write_results(
     role: str,
     app_header: Sequence[str],
     app_columns: Sequence[Sequence[str] | pl.Series],
-    app_ids: Sequence[str],
+    app_ids: Sequence[str] | pl.Series,
     clever: pl.DataFrame,
     resolution: Resolution,
     *,

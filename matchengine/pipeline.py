@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import gc
 import logging
 import time
 from collections.abc import Mapping
@@ -247,15 +246,12 @@ def match(
         # records) is let go here rather than held through scoring.
         report.csv.table = None
         del table
-        # Fresh strings, made once the parsed table is gone: made earlier they would fill
-        # the holes of its memory and pin nearly all of it (Python frees an arena only
-        # when all of it is free): 0.9 GB at 1M records, held through scoring.
-        app_ids = app_columns[app_header.index(report.csv.id_column)].to_list()
+        app_ids = app_columns[app_header.index(report.csv.id_column)]
         clever_df = clever_read.result()
         forced: dict[int, int | None] = {}
         if decisions is not None:
             forced = load_decisions(decisions, id_column=report.csv.id_column).bind(
-                app_ids, clever_df["id"].to_list()
+                app_ids.to_list(), clever_df["id"].to_list()
             )
         lap("load")
 
@@ -283,7 +279,6 @@ def match(
                 prepare, (app_raw, _clever_frame(clever_df)), ("me_app", "me_clever")
             )
         del app_raw
-        gc.collect()
         lap("normalise")
 
         def estimate(con: duckdb.DuckDBPyConnection, given: Rules) -> tuple[Rules, int]:
