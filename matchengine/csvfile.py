@@ -5,11 +5,13 @@ problem (see ``problems.CATALOGUE``) with its physical line, record and column;
 ``validate_csv`` adds the internal-identifier checks and returns a ``CsvReport``.  Bad data
 is reported, never raised: exceptions are only for a file that cannot be opened.
 
-Speed (1M rows x 12 columns in about two seconds): the file is decoded at once, and
+Speed (1M rows x 13 columns in about a second and a half): the file is decoded at once,
+and the values become polars String columns, not Python strings:
 
-- text with no double quote, NUL or bare CR is split as a whole (``_split_plain``: one
-  ``str.split`` in C, then slices); if any line has the wrong field count it falls back to
-- otherwise each run of 64 or more lines without a quote between lines with one is split
+- text with no double quote, NUL or bare CR is split as a whole (``_split_plain``: every
+  line is checked to hold the right number of commas, then polars splits the text); if
+  any line has the wrong field count it falls back to
+- otherwise each run of 4 or more lines without a quote between lines with one is split
   the same way (``_split_run``), and the rest goes one physical line at a time: a line with
   no quote and no CR other than its CRLF ending is split on commas; a line whose every
   field is quoted with no quote inside a value is split on ``","``; only the other lines
@@ -29,7 +31,7 @@ import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from itertools import chain, repeat
+from itertools import repeat
 from pathlib import Path
 from typing import IO, Any, cast
 
@@ -47,22 +49,46 @@ _ENCODING_HINT = "re-save it as UTF-8 (Excel: 'CSV UTF-8') or pass --encoding cp
 
 @dataclass
 class CsvTable:
-    """A parsed CSV file, column by column; every value is the text exactly as in the file."""
+    """A parsed CSV file, column by column; every value is the text exactly as in the file.
+
+    The columns are polars String series (``data``): at a million records, one Python
+    string per cell took seconds to make and a gigabyte to hold.  ``columns`` gives them
+    as lists, made on first use.
+    """
 
     path: str
     header: list[str]
-    columns: list[list[str]]
+    data: list[pl.Series]
     lines: list[int]
     had_bom: bool = False
+    _lists: list[list[str]] | None = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self.data = [
+            c if isinstance(c, pl.Series) else pl.Series(c, dtype=pl.String) for c in self.data
+        ]
 
     @property
     def n_records(self) -> int:
         return len(self.lines)
 
+    @property
+    def columns(self) -> list[list[str]]:
+        if self._lists is None:
+            self._lists = [c.to_list() for c in self.data]
+        return self._lists
+
+    def series(self, name: str) -> pl.Series:
+        """The column headed ``name`` (the first one if the header repeats)."""
+        return self.data[self._index(name)]
+
     def column(self, name: str) -> list[str]:
         """The values of the column headed ``name`` (the first one if the header repeats)."""
+        return self.columns[self._index(name)]
+
+    def _index(self, name: str) -> int:
         try:
-            return self.columns[self.header.index(name)]
+            return self.header.index(name)
         except ValueError:
             raise KeyError(
                 f"{self.path}: no column {name!r}; headers are: {', '.join(self.header)}"
@@ -135,7 +161,7 @@ class _Parsed:
     header: list[str] | None
     header_line: int | None  # None: a Parquet file (its rows are numbered from 1)
     records: int
-    columns: list[list[str]]
+    columns: list[pl.Series]
     lines: list[int]
     record_numbers: list[int]
     had_bom: bool
@@ -422,8 +448,11 @@ class _Parser:
         single = n == 1  # then a blank line is a record with one empty value
         physical = lines.physical
         total = len(physical)
-        chunks: list[list[list[str]]] = []  # column chunks, in file order
-        rows: list[list[str]] = []  # records parsed one by one, not yet in a chunk
+        bodies: list[str] = []  # runs split whole, in file order (see _split_run)
+        body_at: list[int] = []  # the position of each run's first record among the kept
+        body_len: list[int] = []
+        row_at: list[int] = []  # the position of each record parsed on its own
+        rows: list[list[str]] = []  # records parsed one by one
         starts: list[int] = []
         numbers: list[int] = []
         add_row = rows.append
@@ -437,13 +466,11 @@ class _Parser:
                 next_quoted = next(quoted)
             run = next_quoted - lines.pos
             if run >= _RUN_MIN:
-                columns = _split_run(physical, lines.pos, next_quoted, n, has_nul)
-                if columns is not None:
-                    if rows:
-                        chunks.append([list(c) for c in zip(*rows, strict=True)])
-                        rows = []
-                        add_row = rows.append
-                    chunks.append(columns)
+                body = _split_run(physical, lines.pos, next_quoted, n, has_nul)
+                if body is not None:
+                    bodies.append(body)
+                    body_at.append(len(starts))
+                    body_len.append(run)
                     starts.extend(range(lines.pos + 1, next_quoted + 1))
                     numbers.extend(range(rec + 1, rec + run + 1))
                     rec += run
@@ -470,6 +497,7 @@ class _Parser:
                     unterminated = True  # the rest of the file is inside an open quote
                     break
                 if len(fields) == n:
+                    row_at.append(len(starts))
                     add_row(fields)
                     add_start(idx + 1)
                     add_number(rec)
@@ -477,14 +505,7 @@ class _Parser:
                     self._ragged(idx + 1, rec, n, len(fields))
             if unterminated:
                 break
-        if rows:
-            chunks.append([list(c) for c in zip(*rows, strict=True)])
-        if not chunks:
-            columns = [[] for _ in header]
-        elif len(chunks) == 1:
-            columns = chunks[0]
-        else:
-            columns = [list(chain.from_iterable(c[j] for c in chunks)) for j in range(n)]
+        columns = _assemble(n, (bodies, body_at, body_len), (rows, row_at))
         return _Parsed(header, header_line, rec, columns, starts, numbers, had_bom)
 
     def _blank_row(self, lineno: int) -> None:
@@ -577,7 +598,7 @@ def _read_parquet(path: str | os.PathLike[str], out: _Problems) -> _Parsed:
         out.add("empty-file", "the Parquet file has no columns", None)
         return _Parsed(None, None, 0, [], [], [], False)
     parser._start(header, None, ())
-    columns: list[list[str]] = []
+    columns: list[pl.Series] = []
     for i, (name, column) in enumerate(zip(header, table.columns, strict=True), 1):
         kind = column.type
         if pa.types.is_nested(kind) or pa.types.is_binary(kind) or pa.types.is_large_binary(kind):
@@ -589,10 +610,11 @@ def _read_parquet(path: str | os.PathLike[str], out: _Problems) -> _Parsed:
                 column=i,
                 header=name,
             )
-            columns.append([""] * table.num_rows)
+            columns.append(pl.Series("", [""] * table.num_rows, dtype=pl.String))
             continue
-        text = pc.fill_null(pc.cast(column, pa.string()), "")
-        columns.append(text.to_pylist())
+        text = pl.from_arrow(pc.fill_null(pc.cast(column, pa.string()), ""))
+        assert isinstance(text, pl.Series)
+        columns.append(text.cast(pl.String).alias(""))
     rows = list(range(1, table.num_rows + 1))
     return _Parsed(header, None, table.num_rows, columns, rows, rows, False)
 
@@ -642,18 +664,20 @@ class _Lines:
         return i, self.physical[i]
 
 
-# Shorter runs of quote-free lines are not worth joining and splitting whole.
-_RUN_MIN = 64
+# Shorter runs of quote-free lines are not worth joining and splitting whole (at a
+# million records with a quoted line every hundred, 4 took 1.5 s to validate, 64 took 2.0).
+_RUN_MIN = 4
 
 
-def _split_run(
-    physical: list[str], start: int, stop: int, n: int, has_nul: bool
-) -> list[list[str]] | None:
-    """The columns of lines ``start`` to ``stop`` (none holding a quote), split whole, or
-    ``None`` when one of them needs the line-by-line path (a blank line, a CR other than
-    a line end, a NUL, a wrong number of fields)."""
+def _split_run(physical: list[str], start: int, stop: int, n: int, has_nul: bool) -> str | None:
+    """Lines ``start`` to ``stop`` (none holding a quote) as one text to split whole (LF
+    between lines, CRLF endings dropped), or ``None`` when one of them needs the
+    line-by-line path (a blank line, a CR other than a line end, a NUL, a wrong number of
+    fields)."""
     last = physical[stop - 1]
     if last in ("", "\r"):
+        return None
+    if not _regular(physical[start:stop], n):
         return None
     body = "\n".join(physical[start:stop])
     if "\r" in body:
@@ -664,7 +688,60 @@ def _split_run(
             return None
     if has_nul and "\0" in body:
         return None
-    return _split_plain(body, n)
+    return body
+
+
+def _regular(lines: Sequence[str], n: int) -> bool:
+    """Every line has exactly ``n`` fields: ``n - 1`` commas (the lines hold no quote)."""
+    return set(map(str.count, lines, repeat(","))) == {n - 1}
+
+
+def _columns_of(bodies: list[str], n: int) -> list[pl.Series]:
+    """The ``n`` columns of texts of regular lines (see ``_split_run``), split by polars:
+    no Python string per value."""
+    # Every line has n - 1 commas: with its line breaks made commas too, a text splits
+    # into its values row after row, and column j is every n-th value from the j-th.
+    values = (
+        pl.Series(bodies, dtype=pl.String)
+        .str.replace_all("\n", ",", literal=True)
+        .str.split(",")
+        .explode()
+    )
+    return [values.gather_every(n, j) for j in range(n)]
+
+
+def _assemble(
+    n: int,
+    runs: tuple[list[str], list[int], list[int]],
+    one_by_one: tuple[list[list[str]], list[int]],
+) -> list[pl.Series]:
+    """The columns in file order, from the runs split whole (their texts, the position of
+    each run's first record and its length) and the records parsed on their own (with
+    their positions)."""
+    names = [f"c{j}" for j in range(n)]
+    parts: list[pl.DataFrame] = []
+    bodies, body_at, body_len = runs
+    if bodies:
+        at = pl.DataFrame(
+            {"at": body_at, "len": body_len}, schema={"at": pl.Int64, "len": pl.Int64}
+        )
+        seq = at.select(pl.int_ranges("at", pl.col("at") + pl.col("len"))).to_series().explode()
+        parts.append(
+            pl.DataFrame(
+                [c.alias(name) for c, name in zip(_columns_of(bodies, n), names, strict=True)]
+            ).with_columns(seq.alias("seq"))
+        )
+    rows, row_at = one_by_one
+    if rows:
+        columns = [
+            pl.Series(name, c, dtype=pl.String)
+            for name, c in zip(names, zip(*rows, strict=True), strict=True)
+        ]
+        parts.append(pl.DataFrame(columns).with_columns(pl.Series("seq", row_at, dtype=pl.Int64)))
+    if not parts:
+        return [pl.Series("", [], dtype=pl.String) for _ in range(n)]
+    frame = parts[0] if len(parts) == 1 else pl.concat(parts).sort("seq")
+    return [frame.get_column(name).alias("") for name in names]
 
 
 def _plain_text(text: str) -> str | None:
@@ -678,35 +755,16 @@ def _plain_text(text: str) -> str | None:
     return text
 
 
-def _split_plain(body: str, n: int) -> list[list[str]] | None:
-    """The columns of ``body`` (LF-separated lines, no quote, CR or NUL) split as a whole.
-
-    Returns ``None`` unless every line has exactly ``n`` fields.  ``body.split(",")`` runs in
-    C; with ``n - 1`` commas per line, every ``n - 1``-th piece spans a line break (the last
-    field of one line and the first of the next) and no other piece holds one.
-    """
+def _split_plain(body: str, n: int) -> list[pl.Series] | None:
+    """The columns of ``body`` (LF-separated lines, no quote, CR or NUL) split as a whole,
+    or ``None`` unless every line has exactly ``n`` fields."""
     if not body:
-        return [[] for _ in range(n)]
+        return [pl.Series("", [], dtype=pl.String) for _ in range(n)]
     if body.endswith("\n"):
         body = body[:-1]
-    if n == 1:
-        return None if "," in body else [body.split("\n")]
-    n_lines = body.count("\n") + 1
-    flat = body.split(",")
-    if len(flat) != n_lines * (n - 1) + 1:
+    if not _regular(body.split("\n"), n):
         return None
-    if n_lines == 1:
-        return [[v] for v in flat]
-    spans = flat[n - 1 : n_lines * (n - 1) : n - 1]
-    # n_lines - 1 spans and as many line breaks: each span must hold exactly one.
-    if not all(map(str.__contains__, spans, repeat("\n"))):
-        return None
-    ends = "\n".join(spans).split("\n")  # last field of line i, first field of line i + 1
-    return [
-        [flat[0], *ends[1::2]],
-        *(flat[j :: n - 1] for j in range(1, n - 1)),
-        [*ends[0::2], flat[-1]],
-    ]
+    return _columns_of([body], n)
 
 
 def _split_all_quoted(line: str, n: int) -> list[str] | None:
@@ -787,10 +845,16 @@ def validate_csv(
     )
 
 
+# Python's whitespace (``str.strip``, ``str.isspace``) as a regex class for polars.
+_PY_SPACE = r"[\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]"
+
+
 def _check_ids(parsed: _Parsed, j: int, name: str, out: _Problems) -> None:
-    values = parsed.columns[j]
-    if len(set(values)) == len(values) and all(map(str.strip, values)):
-        return  # the usual case, checked at C speed
+    column = parsed.columns[j]
+    blank = column.str.contains(f"^{_PY_SPACE}*$")
+    if column.n_unique() == column.len() and not blank.any():
+        return  # the usual case, checked by polars
+    values = column.to_list()
     lines = parsed.lines
     numbers = parsed.record_numbers
     first_seen: dict[str, int] = {}

@@ -109,7 +109,7 @@ def _app_columns(report: ValidationReport) -> list[pl.Series]:
     """The app CSV's columns as polars String series, in file order."""
     table = report.table
     assert table is not None
-    return [pl.Series(f"c{i}", c, dtype=pl.String) for i, c in enumerate(table.columns)]
+    return [c.alias(f"c{i}") for i, c in enumerate(table.data)]
 
 
 def _app_frame(report: ValidationReport, columns: list[pl.Series]) -> pl.DataFrame:

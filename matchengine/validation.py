@@ -8,11 +8,12 @@ matching field at all.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from operator import itemgetter
 from pathlib import Path
 from typing import Any
+
+import polars as pl
 
 from matchengine.csvfile import CsvReport, CsvTable, validate_csv
 from matchengine.fields import FieldMapping, canonical_role, map_headers
@@ -78,13 +79,19 @@ class ValidationReport:
         return out
 
 
-def _date_shapes(values: Sequence[str]) -> dict[str, int]:
+def _date_shapes(values: pl.Series) -> dict[str, int]:
     """First line index seen for each date shape in a column."""
     # Each distinct value once, at its first index (a million birthdates hold a few
-    # thousand values); the reversed zip leaves the first index of a repeated value.
-    first = dict(zip(reversed(values), range(len(values) - 1, -1, -1), strict=True))
+    # thousand values).
+    first = (
+        pl.DataFrame({"v": values})
+        .with_row_index("i")
+        .group_by("v")
+        .agg(pl.col("i").min())
+        .sort("i")
+    )
     seen: dict[str, int] = {}
-    for v, i in sorted(first.items(), key=itemgetter(1)):
+    for v, i in first.iter_rows():
         s = v.strip()
         if not s:
             continue
@@ -151,7 +158,7 @@ def validate_app(
     table = report.table
     if table is not None and "dob" in mapping.fields:
         header = mapping.fields["dob"]
-        shapes = _date_shapes(table.column(header))
+        shapes = _date_shapes(table.series(header))
         if len(shapes) > 1:
             described = ", ".join(f"{s} on line {table.lines[i]}" for s, i in shapes.items())
             result.problems.append(

@@ -220,7 +220,7 @@ def write(
     if opts.review_band is not None:
         kwargs["review_band"] = opts.review_band
     return write_results(
-        out, role, app.table.header, app.table.columns, app.ids, clever, resolution, **kwargs
+        out, role, app.table.header, app.table.data, app.ids, clever, resolution, **kwargs
     )
 
 
