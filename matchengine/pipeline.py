@@ -6,7 +6,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -220,46 +220,46 @@ def match(
         clock = now
 
     rules = load_rules(role, rules_path)
-    # The parsed CSV is millions of small acyclic objects: the collector stays paused
-    # until they are let go (one collection over them cost half a second at 1M).
-    # The Clever snapshot is read on a second thread while the app CSV is validated: the
-    # validator is Python, the snapshot reader mostly DuckDB, which runs without the GIL.
-    with gc_paused(), ThreadPoolExecutor(1, thread_name_prefix="clever") as pool:
+    # Each side is read, normalised and loaded into DuckDB on a thread of its own: the
+    # Clever snapshot on a second thread from the start, the app CSV on this one.  The
+    # validator is Python, the snapshot reader and the normalisers mostly DuckDB and
+    # polars, which run without the GIL; the app side is normalised while the snapshot
+    # is still being read.  "normalise" includes waiting for the snapshot.
+    with contextlib.ExitStack() as stack:
+        pool = stack.enter_context(ThreadPoolExecutor(1, thread_name_prefix="clever"))
         clever_read = pool.submit(clever_io.load_role, clever_path, role)
-        say("validate")
-        report = validate_app(
-            app_csv, role, id_column=id_column, overrides=overrides, encoding=encoding, rules=rules
-        )
-        if not report.valid:
-            clever_read.cancel()
-            raise ValidationFailed(report)
-        table = report.table
-        assert table is not None and report.mapping is not None and report.csv.id_column is not None
-        lap("validate")
-
-        say("load")
-        # The app side first: the snapshot is usually still being read.
-        app_columns = _app_columns(report)
-        app_raw = _app_frame(report, app_columns)
-        app_header, n_app = table.header, table.n_records
-        # The app's text lives on in polars; one Python string per cell (a gigabyte at 1M
-        # records) is let go here rather than held through scoring.
-        report.csv.table = None
-        del table
-        app_ids = app_columns[app_header.index(report.csv.id_column)]
-        clever_df = clever_read.result()
-        forced: dict[int, int | None] = {}
-        if decisions is not None:
-            forced = load_decisions(decisions, id_column=report.csv.id_column).bind(
-                app_ids.to_list(), clever_df["id"].to_list()
+        # The parser builds many small acyclic objects: the collector stays paused
+        # until they are let go.
+        with gc_paused():
+            say("validate")
+            report = validate_app(
+                app_csv,
+                role,
+                id_column=id_column,
+                overrides=overrides,
+                encoding=encoding,
+                rules=rules,
             )
-        lap("load")
+            if not report.valid:
+                clever_read.cancel()
+                raise ValidationFailed(report)
+            table = report.table
+            assert table is not None and report.mapping is not None
+            assert report.csv.id_column is not None
+            lap("validate")
 
-    n_clever = clever_df.height
-    prior = rules.prior if rules.prior is not None else 1.0 / max(n_app, n_clever, 2)
-    if backend is not None and backend.backend == "spark":
-        say("start spark")
-    with open_engine(threads, memory_limit, backend) as engine:
+            say("load")
+            app_columns = _app_columns(report)
+            app_raw = _app_frame(report, app_columns)
+            app_header, n_app = table.header, table.n_records
+            report.csv.table = None
+            del table
+            app_ids = app_columns[app_header.index(report.csv.id_column)]
+            lap("load")
+
+        if backend is not None and backend.backend == "spark":
+            say("start spark")
+        engine = stack.enter_context(open_engine(threads, memory_limit, backend))
         if engine.spark is not None:
             lap("start spark")
         say("normalise")
@@ -272,13 +272,23 @@ def match(
                 register_table(cursor, table, frame)
             return strong_ids(frame, rules)
 
-        # Two threads, one per side: much of the work is polars and DuckDB, which run
-        # without the GIL.
-        with ThreadPoolExecutor(2, thread_name_prefix="normalise") as pool:
-            app_strong, clever_strong = pool.map(
-                prepare, (app_raw, _clever_frame(clever_df)), ("me_app", "me_clever")
-            )
+        def prepare_clever() -> tuple[pl.DataFrame, dict[str, pl.Series]]:
+            clever_df = clever_read.result()
+            return clever_df, prepare(_clever_frame(clever_df), "me_clever")
+
+        clever_prepared = pool.submit(prepare_clever)
+        # Should this thread fail, the connection stays open until the other is done.
+        stack.callback(wait, [clever_prepared])
+        app_strong = prepare(app_raw, "me_app")
         del app_raw
+        clever_df, clever_strong = clever_prepared.result()
+        forced: dict[int, int | None] = {}
+        if decisions is not None:
+            forced = load_decisions(decisions, id_column=report.csv.id_column).bind(
+                app_ids.to_list(), clever_df["id"].to_list()
+            )
+        n_clever = clever_df.height
+        prior = rules.prior if rules.prior is not None else 1.0 / max(n_app, n_clever, 2)
         lap("normalise")
 
         def estimate(con: duckdb.DuckDBPyConnection, given: Rules) -> tuple[Rules, int]:
@@ -327,41 +337,36 @@ def match(
         pairs = pairs.detached()
     lap("score")
 
-    # Resolution builds millions of small acyclic objects: from resolve to the end of the
-    # write the collector is paused, and the objects are let go before it resumes (one
-    # collection over them cost 2.6 s at 1M).
-    with gc_paused():
-        say("resolve")
-        resolution: Resolution = resolve(
-            pairs,
-            rules,
-            n_app,
-            n_clever,
-            app_strong,
-            clever_strong,
-            threshold=threshold,
-            forced=forced,
-        )
-        pairs_scored = pairs.count
-        del pairs
-        lap("resolve")
+    say("resolve")
+    resolution: Resolution = resolve(
+        pairs,
+        rules,
+        n_app,
+        n_clever,
+        app_strong,
+        clever_strong,
+        threshold=threshold,
+        forced=forced,
+    )
+    pairs_scored = pairs.count
+    del pairs
+    lap("resolve")
 
-        say("write")
-        rows = write_results(
-            out,
-            role,
-            app_header,
-            app_columns,
-            app_ids,
-            clever_df,
-            resolution,
-            extras=extras,
-            review_band=review_band,
-            out_format=out_format,
-        )
-        lap("write")
-        counts = resolution.counts()
-        del resolution
+    say("write")
+    rows = write_results(
+        out,
+        role,
+        app_header,
+        app_columns,
+        app_ids,
+        clever_df,
+        resolution,
+        extras=extras,
+        review_band=review_band,
+        out_format=out_format,
+    )
+    lap("write")
+    counts = resolution.counts()
     return MatchResult(
         out=str(out),
         role=role,

@@ -291,7 +291,7 @@ def strong_id_groups(values: StrongIds) -> list[tuple[int, int]]:
     return edges
 
 
-@without_gc  # millions of small acyclic objects: collections took a third of the stage
+@without_gc  # the rivalled pairs and groups are many small acyclic objects
 def resolve(
     pairs: ScoredPairs,
     rules: Rules,
