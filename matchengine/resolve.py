@@ -196,6 +196,42 @@ def _eligibility(rules: Rules, vetoes: Sequence[Veto]) -> tuple[pl.Expr, pl.Expr
     return needs, vetoed
 
 
+def _dup_vetoed(rules: Rules) -> pl.Expr:
+    """A within-side pair is vetoed as a duplicate (over gamma columns and
+    ``same_candidate``, see ``_with_same_candidate``)."""
+    gi = _level_index(rules)
+    vetoed: pl.Expr = pl.lit(False)
+    for veto in rules.duplicate_vetoes:
+        fires = _fires(veto, gi)
+        if veto.unless_same_candidate:
+            fires = fires & ~pl.col("same_candidate")
+        vetoed = vetoed | fires
+    return vetoed
+
+
+def _with_same_candidate(
+    same_side: pl.DataFrame, plausible: pl.DataFrame, side: str
+) -> pl.DataFrame:
+    """``same_side`` (pairs within ``side``) with ``same_candidate``: both records' best
+    plausible pair (eligible, over the threshold) is with one and the same record of the
+    other side.  Two accounts that each fit the one student the roster lists are that
+    student twice; twins both on the roster each fit their own record best."""
+    own, other = ("id_l", "id_r") if side == APP else ("id_r", "id_l")
+    best = plausible.filter(pl.col("k") == pl.col("k").min().over(own)).select(
+        pl.col(own).alias("__row"), pl.col(other).alias("__best")
+    )
+    out = same_side.with_columns(pl.col("id_l").cast(pl.Int64), pl.col("id_r").cast(pl.Int64))
+    for end in ("l", "r"):
+        out = out.join(
+            best.rename({"__row": f"id_{end}", "__best": f"__best_{end}"}),
+            on=f"id_{end}",
+            how="left",
+        )
+    return out.with_columns(
+        same_candidate=(pl.col("__best_l") == pl.col("__best_r")).fill_null(False)
+    ).drop("__best_l", "__best_r")
+
+
 def _dup_weight(rules: Rules, side: str) -> pl.Expr:
     """The weight of a within-side pair, not penalised for disagreeing on reissued fields.
 
@@ -316,11 +352,24 @@ def resolve(
     prior = rules.prior if rules.prior is not None else 1.0 / max(n_app, n_clever, 2)
     cross_shift = logit(prior)
     needs, vetoed = _eligibility(rules, rules.vetoes)
-    _, dup_vetoed = _eligibility(rules, rules.duplicate_vetoes)
+    df = pairs.frame().with_columns(eligible=needs & ~vetoed)
 
-    df = pairs.frame().with_columns(
-        eligible=needs & ~vetoed, dup_eligible=needs & ~vetoed & ~dup_vetoed
+    cross = df.filter((pl.col("side_l") == APP) & (pl.col("side_r") == CLEVER)).sort(
+        ["weight", "id_l", "id_r"], descending=[True, False, False]
     )
+    # Every pair, best first, with its evidence and its reason not to match (the pairs
+    # kept are the plausible ones, nearly all shown by some row).
+    ranked = cross.select(
+        pl.col("id_l").cast(pl.Int64),
+        pl.col("id_r").cast(pl.Int64),
+        "weight",
+        "eligible",
+        _evidence_expr(rules).alias("evidence"),
+        _reason_expr(rules).alias("reason"),
+    ).with_row_index("k")
+    del cross
+    cut = logit(threshold) - cross_shift
+    plausible = ranked.filter(pl.col("eligible") & (pl.col("weight") >= cut - _EPS))
 
     # --- within-side duplicates -----------------------------------------------------
     # Two records of one side are one person when their linkage clears the duplicate
@@ -333,8 +382,14 @@ def resolve(
     for side, n, strong in ((APP, n_app, app_strong), (CLEVER, n_clever, clever_strong)):
         dup_shift = logit(min(0.5, rules.duplicate_rate / max(n, 2)))
         dup_cut = logit(rules.duplicate_threshold) - dup_shift
-        same_side = df.filter((pl.col("side_l") == side) & (pl.col("side_r") == side))
-        linked = same_side.filter(pl.col("dup_eligible") & (_dup_weight(rules, side) >= dup_cut))
+        same_side = _with_same_candidate(
+            df.filter((pl.col("side_l") == side) & (pl.col("side_r") == side)),
+            plausible,
+            side,
+        )
+        linked = same_side.filter(
+            needs & ~vetoed & ~_dup_vetoed(rules) & (_dup_weight(rules, side) >= dup_cut)
+        )
         uf = _UnionFind()
         for a, b in zip(linked["id_l"].to_list(), linked["id_r"].to_list(), strict=True):
             uf.union(a, b)
@@ -350,30 +405,12 @@ def resolve(
             for a, b in _roster_edges(rules, app_strong, clever_strong):
                 uf.union(a, b)
         groups[side] = {m: g for g in uf.groups().values() for m in g}
+    del df
 
-    cross = df.filter((pl.col("side_l") == APP) & (pl.col("side_r") == CLEVER)).sort(
-        ["weight", "id_l", "id_r"], descending=[True, False, False]
-    )
-    # Every pair, best first, with its evidence and its reason not to match (the pairs
-    # kept are the plausible ones, nearly all shown by some row).
-    ranked = cross.select(
-        pl.col("id_l").cast(pl.Int64),
-        pl.col("id_r").cast(pl.Int64),
-        "weight",
-        "eligible",
-        _evidence_expr(rules).alias("evidence"),
-        _reason_expr(rules).alias("reason"),
-    ).with_row_index("k")
-    del cross, df
-
-    cut = logit(threshold) - cross_shift
     out_app = [*groups[APP], *forced]
     out_clever = [*groups[CLEVER], *forced_clever]
-    contest = ranked.filter(
-        pl.col("eligible")
-        & (pl.col("weight") >= cut - _EPS)
-        & ~pl.col("id_l").is_in(out_app)
-        & ~pl.col("id_r").is_in(out_clever)
+    contest = plausible.filter(
+        ~pl.col("id_l").is_in(out_app) & ~pl.col("id_r").is_in(out_clever)
     ).with_columns(alone=(pl.len().over("id_l") == 1) & (pl.len().over("id_r") == 1))
     # A candidate pair whose two records are in no other candidate pair matches whatever
     # else happens (no rival can take either record): most pairs, decided as columns.

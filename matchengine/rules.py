@@ -152,6 +152,9 @@ class Veto:
     unless_any: tuple[tuple[str, str], ...]  # ... unless one of these holds
     reason: str
     and_any: tuple[tuple[str, str], ...] = ()  # when given, one of these must hold as well
+    # (duplicate vetoes) lifted when the two records' best candidate on the other side,
+    # a match but for the competition, is one and the same record
+    unless_same_candidate: bool = False
 
 
 @dataclass(frozen=True)
@@ -359,8 +362,16 @@ def _parse_ref(
     return (name, label)
 
 
+_VETO_KEYS = {"when", "unless_any", "and_any", "reason", "unless_same_candidate"}
+
+
 def _parse_vetoes(
-    ck: _Checker, raw: Any, key: str, comparisons: dict[str, Comparison]
+    ck: _Checker,
+    raw: Any,
+    key: str,
+    comparisons: dict[str, Comparison],
+    *,
+    duplicates: bool = False,
 ) -> tuple[Veto, ...]:
     if not isinstance(raw, list):
         ck.error(key, "must be an array of tables")
@@ -381,7 +392,19 @@ def _parse_vetoes(
         )
         if not when:
             ck.error(f"{k}.when", "must name at least one comparison=level")
-        vetoes.append(Veto(when, unless, str(rv.get("reason", "vetoed")), also))
+        same = rv.get("unless_same_candidate", False)
+        if not isinstance(same, bool):
+            ck.error(f"{k}.unless_same_candidate", "must be true or false")
+            same = False
+        elif same and not duplicates:
+            ck.error(
+                f"{k}.unless_same_candidate",
+                "applies only to duplicate vetoes ([[duplicates.vetoes]])",
+            )
+        unknown = set(rv) - _VETO_KEYS
+        if unknown:
+            ck.error(k, f"unknown key(s): {', '.join(sorted(unknown))}")
+        vetoes.append(Veto(when, unless, str(rv.get("reason", "vetoed")), also, same))
     return tuple(vetoes)
 
 
@@ -572,7 +595,9 @@ def parse_rules(data: dict[str, Any], path: str) -> Rules:
         ck.error("duplicates", "must be a table")
         dups = {}
     strong = ck.strings(dups, "strong_ids", "duplicates")
-    dup_vetoes = _parse_vetoes(ck, dups.get("vetoes", []), "duplicates.vetoes", comparisons)
+    dup_vetoes = _parse_vetoes(
+        ck, dups.get("vetoes", []), "duplicates.vetoes", comparisons, duplicates=True
+    )
     dup_ignore = ck.strings(dups, "ignore_disagreement", "duplicates")
     clever_ignore = ck.strings(dups, "clever_ignore_disagreement", "duplicates")
     for name in (*dup_ignore, *clever_ignore):

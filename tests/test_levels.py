@@ -261,6 +261,34 @@ def test_twins_each_find_their_own_record(tmp_path: Path) -> None:
     assert got["a2"] == (f"{1:024x}", mm.MATCH)
 
 
+def test_two_look_alike_accounts_of_one_listed_student_are_duplicates(tmp_path: Path) -> None:
+    # Two app accounts, one with a mistyped first name (Jck / Jack), and one Jack on the
+    # roster, whom both fit best: one student listed twice, so neither is matched.
+    rows = [
+        ["a1", "Jack", "Brown", "2013-05-05", "3", "s1"],
+        ["a2", "Jck", "Brown", "2013-05-05", "3", "s1"],
+    ]
+    people = [{"first": "Jack", "last": "Brown", "dob": "5/5/2013", "sis": "101"}]
+    got = _statuses(_district(tmp_path, rows, people))
+    assert got["a1"][1] == got["a2"][1] == mm.APP_DUPLICATE
+    assert got[f"{1:024x}"][1] == mm.CLEVER_NO_MATCH
+
+
+def test_look_alike_twins_both_on_the_roster_are_not_duplicates(tmp_path: Path) -> None:
+    # The same two first names, but each fits a roster record of its own best.
+    rows = [
+        ["a1", "Jack", "Brown", "2013-05-05", "3", "s1"],
+        ["a2", "Jck", "Brown", "2013-05-05", "3", "s1"],
+    ]
+    people = [
+        {"first": "Jack", "last": "Brown", "dob": "5/5/2013", "sis": "101"},
+        {"first": "Jck", "last": "Brown", "dob": "5/5/2013", "sis": "102"},
+    ]
+    got = _statuses(_district(tmp_path, rows, people))
+    assert got["a1"] == (f"{1:024x}", mm.MATCH)
+    assert got["a2"] == (f"{2:024x}", mm.MATCH)
+
+
 def test_twin_does_not_take_the_other_twins_record(tmp_path: Path) -> None:
     # Only Maya is in the app; only her twin Zoe is in Clever: they must not be matched.
     rows = [["a1", "Maya", "Brown", "2013-05-05", "3", "s1"]]

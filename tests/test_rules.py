@@ -48,9 +48,15 @@ def test_every_problem_is_reported_with_its_key_path() -> None:
         "blocking": [{"name": "b", "on": ["no_such_column"]}],
         "match": {
             "needs_one_of": ["zzz"],
-            "vetoes": [{"when": ["sis_id=else"], "and_any": ["dob=nope"], "unless_any": []}],
+            "vetoes": [
+                {"when": ["sis_id=else"], "and_any": ["dob=nope"], "unless_any": []},
+                {"when": ["sis_id=else"], "unless_same_candidate": True, "unles_any": []},
+            ],
         },
-        "duplicates": {"roster_ids": ["e_mail"]},
+        "duplicates": {
+            "roster_ids": ["e_mail"],
+            "vetoes": [{"when": ["sis_id=else"], "unless_same_candidate": "yes"}],
+        },
     }
     with pytest.raises(RulesError) as err:
         parse_rules(doc, "mine.toml")
@@ -64,6 +70,9 @@ def test_every_problem_is_reported_with_its_key_path() -> None:
         "model.threshold: must be between 0 and 1",
         "match.needs_one_of: 'zzz' names no comparison",
         "match.vetoes[0].and_any",
+        "match.vetoes[1].unless_same_candidate: applies only to duplicate vetoes",
+        "match.vetoes[1]: unknown key(s): unles_any",
+        "duplicates.vetoes[0].unless_same_candidate: must be true or false",
         "duplicates.roster_ids: unknown column 'e_mail'",
     ):
         assert fragment in text, fragment
