@@ -352,11 +352,18 @@ def text_column(raw: pl.DataFrame, name: str) -> pl.Series:
 
 
 def map_unique(
-    series: pl.Series, fn: Callable[[str | None], object], dtype: pl.DataType
+    series: pl.Series,
+    fn: Callable[[str | None], object],
+    dtype: pl.DataType,
+    *,
+    then: Callable[[pl.Series], pl.Series] | None = None,
 ) -> pl.Series:
-    """Apply ``fn`` once per distinct value of ``series`` and broadcast the results."""
+    """Apply ``fn`` once per distinct value of ``series`` and broadcast the results
+    (``then``, a vectorised step, is applied to the distinct results first)."""
     uniques = series.unique()
     mapped = pl.Series([fn(v) for v in uniques.to_list()], dtype=dtype)
+    if then is not None:
+        mapped = then(mapped)
     lookup = pl.DataFrame({"__k": uniques, "__v": mapped})
     joined = pl.DataFrame({"__k": series}).join(
         lookup, on="__k", how="left", maintain_order="left", nulls_equal=True
@@ -387,6 +394,8 @@ def norm_email_series(series: pl.Series) -> pl.Series:
 
 def norm_id_series(series: pl.Series) -> pl.Series:
     """``norm_id`` for a whole column, vectorised (ids are nearly all distinct)."""
+    if series.null_count() == series.len():  # a field the side does not have
+        return series.cast(pl.String)
     text = series.cast(pl.String).str.strip_chars()
     blank = text.is_null() | text.str.to_lowercase().is_in(list(_BLANKS))
     sci = text.str.contains(_SCI_RE.pattern).fill_null(False)
@@ -539,8 +548,11 @@ def normalize_people(raw: pl.DataFrame) -> pl.DataFrame:
         refs = raw["_school_keys"].cast(pl.List(pl.String)).list.join(_SEP)
     else:
         refs = col("school")
-    keys = map_unique(
-        refs, lambda v: school_keys(v.split(_SEP)) if v else None, pl.List(pl.String())
+    # Hashed once per distinct set of schools, not per row.
+    out["school_keys"] = map_unique(
+        refs,
+        lambda v: school_keys(v.split(_SEP)) if v else None,
+        pl.List(pl.String()),
+        then=hash_keys,
     )
-    out["school_keys"] = hash_keys(keys)
     return pl.DataFrame([s.alias(k) for k, s in out.items()])
