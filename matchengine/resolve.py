@@ -87,9 +87,6 @@ class Resolution:
     def clever(self) -> list[Outcome]:
         return _outcomes(self.clever_table)
 
-    def table(self, side: str) -> pl.DataFrame:
-        return self.app_table if side == APP else self.clever_table
-
     def set_evidence(self, side: str, evidence: Sequence[str]) -> None:
         """Replace the evidence of every ``side`` row (org runs add their own notes)."""
         column = pl.Series("evidence", evidence, dtype=pl.String)
@@ -431,8 +428,8 @@ def resolve(
 
     # Records decided one by one (reviewed decisions, rivalled pairs); the others are
     # alone-matched (above) or no-match and duplicate rows (``_unmatched``).
-    decided_app: dict[int, Outcome] = {}
-    decided_clever: dict[int, Outcome] = {}
+    single_app: dict[int, Outcome] = {}
+    single_clever: dict[int, Outcome] = {}
     done_app: set[int] = set()
     done_clever: set[int] = set()
     tie_app: dict[int, list[int]] = {}
@@ -453,19 +450,19 @@ def resolve(
     for a, decided_c in forced.items():
         done_app.add(a)
         if decided_c is None:
-            decided_app[a] = Outcome(mm.APP_NO_MATCH, decided=True)
+            single_app[a] = Outcome(mm.APP_NO_MATCH, decided=True)
             continue
         c = decided_c
         done_clever.add(c)
         scored = scored_forced.get((a, c))
         if scored is None:
             ev = "decision: match; the pair was not scored (no blocking rule pairs them)"
-            decided_app[a] = Outcome(mm.MATCH, partner=c, evidence=ev, decided=True)
-            decided_clever[c] = Outcome(mm.MATCH, partner=a, evidence=ev, decided=True)
+            single_app[a] = Outcome(mm.MATCH, partner=c, evidence=ev, decided=True)
+            single_clever[c] = Outcome(mm.MATCH, partner=a, evidence=ev, decided=True)
             continue
         w = scored[0] + cross_shift
         ev = "; ".join(x for x in (scored[1], "decision: match") if x)
-        for outs, own, other in ((decided_app, a, c), (decided_clever, c, a)):
+        for outs, own, other in ((single_app, a, c), (single_clever, c, a)):
             outs[own] = Outcome(
                 mm.MATCH,
                 partner=other,
@@ -510,10 +507,10 @@ def resolve(
             done_clever.add(c)
             prob = probability(w + cross_shift)
             ev = riv_ev[k]
-            decided_app[a] = Outcome(
+            single_app[a] = Outcome(
                 mm.MATCH, partner=c, probability=prob, weight=w + cross_shift, evidence=ev
             )
-            decided_clever[c] = Outcome(
+            single_clever[c] = Outcome(
                 mm.MATCH, partner=a, probability=prob, weight=w + cross_shift, evidence=ev
             )
             continue
@@ -532,17 +529,17 @@ def resolve(
             )
             done_app.add(a)
 
-    app = _Side(APP, n_app, "id_l", "id_r", decided_app, groups[APP], tie_app)
-    clever = _Side(CLEVER, n_clever, "id_r", "id_l", decided_clever, groups[CLEVER], tie_clever)
+    app = _Side(APP, n_app, "id_l", "id_r", single_app, groups[APP], tie_app)
+    clever = _Side(CLEVER, n_clever, "id_r", "id_l", single_clever, groups[CLEVER], tie_clever)
     for part in (app, clever):
         part.matched = pl.concat(
-            [alone.get_column(part.own), part.python_rows(matched=True)], how="vertical"
+            [alone.get_column(part.own), part.single_rows(matched=True)], how="vertical"
         )
     tables = [
         pl.concat(
             [
                 _alone_matches(alone, own, cross_shift),
-                own.python_matches(),
+                own.single_matches(),
                 _unmatched(own, other, ranked, cross_shift, tie_note),
             ],
             how="vertical",
@@ -566,25 +563,26 @@ class _Side:
     n: int
     own: str  # the pair column holding this side's rows ("id_l" for the app)
     other: str
-    python: dict[int, Outcome]  # records decided one by one (decisions, rivalled pairs)
+    single: dict[int, Outcome]  # records decided one by one (decisions, rivalled pairs)
     groups: dict[int, list[int]]  # within-side duplicate groups, by member
     ties: dict[int, list[int]]  # records tied for one record of the other side
     matched: pl.Series = field(default_factory=lambda: pl.Series(dtype=pl.Int64))
 
-    def python_rows(self, *, matched: bool | None = None, decided: bool | None = None) -> pl.Series:
-        """Rows decided one by one, optionally only matched (or not) or decided (or not)."""
+    def single_rows(self, *, matched: bool | None = None, decided: bool | None = None) -> pl.Series:
+        """Rows decided one by one, optionally only those matched (or not) and only those
+        set by a reviewed decision (or not)."""
         return pl.Series(
             [
                 r
-                for r, o in self.python.items()
+                for r, o in self.single.items()
                 if (matched is None or (o.status == mm.MATCH) == matched)
                 and (decided is None or o.decided == decided)
             ],
             dtype=pl.Int64,
         )
 
-    def python_matches(self) -> pl.DataFrame:
-        matches = [(r, o) for r, o in self.python.items() if o.status == mm.MATCH]
+    def single_matches(self) -> pl.DataFrame:
+        matches = [(r, o) for r, o in self.single.items() if o.status == mm.MATCH]
         return pl.DataFrame(
             [
                 (r, o.status, o.partner, None, None, o.probability, o.weight, o.evidence, o.decided)
@@ -635,11 +633,11 @@ def _unmatched(
     own = "app" if side.name == APP else "Clever"
     dup_status = mm.APP_DUPLICATE if side.name == APP else mm.CLEVER_DUPLICATE
     no_match = mm.APP_NO_MATCH if side.name == APP else mm.CLEVER_NO_MATCH
-    decided = side.python_rows(matched=False, decided=True)
+    decided = side.single_rows(matched=False, decided=True)
     grouped = [
         (i, [g for g in (side.groups.get(i) or side.ties[i]) if g != i], i in side.groups)
         for i in sorted({*side.groups, *side.ties})
-        if i not in side.python or not side.python[i].decided
+        if i not in side.single or not side.single[i].decided
     ]
     notes = [(i, note) for (s, i), note in tie_note.items() if s == side.name]
     best = ranked.filter(pl.col("k") == pl.col("k").min().over(side.own)).select(
@@ -671,7 +669,7 @@ def _unmatched(
     )
     candidate = pl.col("candidate")
     rival_matched = candidate.is_in(other.matched.implode())
-    rival_decided = candidate.is_in(other.python_rows(decided=True).implode())
+    rival_decided = candidate.is_in(other.single_rows(decided=True).implode())
     why = (
         pl.when(candidate.is_null() | pl.col("decided"))
         .then(None)
