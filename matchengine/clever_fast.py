@@ -59,8 +59,16 @@ def _first_object(path: Path) -> dict[str, object] | None:
 
 
 def _text(expr: str) -> str:
-    """A JSON scalar as Clever text: '' for null, whole floats without '.0'."""
-    return f"regexp_replace(coalesce({expr}, ''), '^(-?[0-9]+)\\.0+$', '\\1')"
+    """A JSON scalar as Clever text: '' for null, whole floats without '.0'.
+
+    The regular expression runs only on values that could match it (ending in 0, with a
+    dot): at a million users it ran on twenty million values, 0.4 s of reading.
+    """
+    return (
+        f"(CASE WHEN ends_with({expr}, '0') AND contains({expr}, '.') "
+        f"THEN regexp_replace({expr}, '^(-?[0-9]+)\\.0+$', '\\1') "
+        f"ELSE coalesce({expr}, '') END)"
+    )
 
 
 def load_role_fast(
