@@ -7,6 +7,11 @@ Lupe/Guadalupe, Pepe/José, Paco/Francisco, Chuy/Jesús, and English/Spanish pai
 used one step only: the package lists ``bill`` as a nickname of both Robert and William,
 and chaining through it would make Robert and William equivalent.  Members of one group
 of the own table are all related to each other (Liz, Beth and Elizabeth).
+
+Spanish diminutives are a rule, not a list: a name ending in -ito, -ita, -itos, -illo or
+-illa (Carlitos, Juanito, Anita, Pepito, Pablito), or in -cito / -cita after a base
+ending in n, r or e (Ramoncito, Carmencita), is related to its base names (Carlos, Juan,
+Ana, Pepe, Pablo, Ramón, Carmen), besides whatever the tables say.
 """
 
 from __future__ import annotations
@@ -49,9 +54,42 @@ def _index() -> dict[str, tuple[str, ...]]:
     return {k: (k, *sorted(v - {k})) for k, v in related.items()}
 
 
+# (suffix, endings that replace it to give the base); longest suffixes first.
+_DIMINUTIVES = (
+    ("citos", ("", "e", "es")),
+    ("citas", ("", "e", "es")),
+    ("cito", ("", "e")),
+    ("cita", ("", "e")),
+    ("itos", ("os", "o", "")),
+    ("itas", ("as", "a")),
+    ("illo", ("o", "e", "")),
+    ("illa", ("a",)),
+    ("ito", ("o", "e", "")),
+    ("ita", ("a", "")),
+)
+_MIN_STEM = 2  # letters left before the suffix: Rita, Tito and Nita are not diminutives
+
+
+def diminutive_bases(name: str) -> tuple[str, ...]:
+    """The base names a Spanish diminutive may come from (empty for other names).
+
+    ``diminutive_bases("carlitos")`` -> ``("carlos", "carlo", "carl")``: candidate forms;
+    only those that are some other record's name ever make a match.
+    """
+    for suffix, endings in _DIMINUTIVES:
+        stem = name[: -len(suffix)]
+        if name.endswith(suffix) and len(stem) >= _MIN_STEM:
+            bases = (stem + e for e in endings)
+            return tuple(b for b in bases if len(b) >= 3 and b != name)
+    return ()
+
+
 def name_forms(name: str) -> tuple[str, ...]:
-    """The name itself followed by every name directly related to it (sorted)."""
-    return _index().get(name, (name,))
+    """The name itself followed by every name directly related to it (sorted; the bases of
+    a Spanish diminutive come after the tables' relations)."""
+    forms = _index().get(name, (name,))
+    extra = tuple(b for b in diminutive_bases(name) if b not in forms)
+    return forms + extra if extra else forms
 
 
 def are_equivalent(a: str, b: str) -> bool:

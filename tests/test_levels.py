@@ -55,6 +55,13 @@ def level_of(comparison: str, app: dict[str, str], clever: dict[str, str]) -> st
         ("Paco", "Francisco", "nickname"),
         ("Chuy", "Jesús", "nickname"),
         ("Maddy", "Madison", "nickname"),
+        # Spanish diminutives, by rule: -ito/-ita/-itos, and -cito/-cita after n, r or e.
+        ("Carlitos", "Carlos", "nickname"),
+        ("Anita", "Ana", "nickname"),
+        ("Pepito", "Pepe", "nickname"),
+        ("Pablito", "Pablo", "nickname"),
+        ("Carmencita", "Carmen", "nickname"),
+        ("Rita", "Ramona", "else"),  # too short a stem to be a diminutive
         ("JOSE", "José", "exact"),
         ("Mary Ann", "Mary", "preferred_or_part"),
         ("Jon", "John", "nickname"),

@@ -184,3 +184,14 @@ def test_school_keys_are_hashes_that_overlap_when_the_schools_do() -> None:
     assert lincoln & lincoln_long
     assert not lincoln & washington
     assert keys.to_list()[3] is None and not none
+
+
+def test_spanish_diminutives_lead_to_their_bases() -> None:
+    from matchengine.nicknames import diminutive_bases
+
+    assert "carlos" in name_forms("carlitos")
+    assert "juan" in name_forms("juanito") and "juana" in name_forms("juanita")
+    assert "ramon" in name_forms("ramoncito")
+    assert diminutive_bases("rita") == () and diminutive_bases("tito") == ()
+    assert diminutive_bases("jose") == ()
+    assert name_forms("benito") == ("benito", "beno", "bene", "ben")  # in no table
