@@ -27,8 +27,10 @@ from matchengine.rules import Level, load_rules
 RULES = load_rules("student")
 
 
-def level_of(comparison: str, app: dict[str, str], clever: dict[str, str]) -> str:
-    comp = RULES.comparison(comparison)
+def level_of(
+    comparison: str, app: dict[str, str], clever: dict[str, str], rules: Any = RULES
+) -> str:
+    comp = rules.comparison(comparison)
     con = duckdb.connect()
     for name, rec in (("l", app), ("r", clever)):
         frame = normalize_people(pl.DataFrame({k: [v] for k, v in rec.items()}))
@@ -79,6 +81,18 @@ def level_of(comparison: str, app: dict[str, str], clever: dict[str, str]) -> st
 )
 def test_first_name_levels(app: str, clever: str, label: str) -> None:
     assert level_of("first_name", {"first_name": app}, {"first_name": clever}) == label
+
+
+@pytest.mark.parametrize("role", ["student", "teacher", "staff", "user"])
+def test_nicknames_are_related_one_step_only(role: str) -> None:
+    # The nickname table lists Bill under both Robert and William: Bob is Robert's, but
+    # Robert and William are not each other's.
+    rules = load_rules(role)
+    assert level_of("first_name", {"first_name": "Bob"}, {"first_name": "Robert"}, rules) == (
+        "nickname"
+    )
+    got = level_of("first_name", {"first_name": "Robert"}, {"first_name": "William"}, rules)
+    assert got != "nickname"
 
 
 def test_preferred_name_counts_as_a_first_name() -> None:
