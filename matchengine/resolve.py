@@ -177,8 +177,13 @@ def _trigger(veto: Veto, gi: dict[str, dict[str, int]]) -> pl.Expr:
 
 
 def _fires(veto: Veto, gi: dict[str, dict[str, int]]) -> pl.Expr:
-    """The veto holds: its trigger, and none of ``unless_any``."""
-    return _trigger(veto, gi) & ~_any_of(veto.unless_any, gi, False)
+    """The veto holds: its trigger, and none of ``unless_any`` (nor, for a duplicate veto
+    with ``unless_same_candidate``, the pair's ``same_candidate``: see
+    ``_with_same_candidate``)."""
+    fires = _trigger(veto, gi) & ~_any_of(veto.unless_any, gi, False)
+    if veto.unless_same_candidate:
+        fires = fires & ~pl.col("same_candidate")
+    return fires
 
 
 def _eligibility(rules: Rules, vetoes: Sequence[Veto]) -> tuple[pl.Expr, pl.Expr]:
@@ -193,17 +198,10 @@ def _eligibility(rules: Rules, vetoes: Sequence[Veto]) -> tuple[pl.Expr, pl.Expr
     return needs, vetoed
 
 
-def _dup_vetoed(rules: Rules) -> pl.Expr:
-    """A within-side pair is vetoed as a duplicate (over gamma columns and
-    ``same_candidate``, see ``_with_same_candidate``)."""
-    gi = _level_index(rules)
-    vetoed: pl.Expr = pl.lit(False)
-    for veto in rules.duplicate_vetoes:
-        fires = _fires(veto, gi)
-        if veto.unless_same_candidate:
-            fires = fires & ~pl.col("same_candidate")
-        vetoed = vetoed | fires
-    return vetoed
+def _best_pairs(pairs: pl.DataFrame, own: str) -> pl.DataFrame:
+    """Each record's best pair: its first row in ``pairs`` (numbered ``k``, best first),
+    the record being the one in column ``own``."""
+    return pairs.filter(pl.col("k") == pl.col("k").min().over(own))
 
 
 def _with_same_candidate(
@@ -214,7 +212,7 @@ def _with_same_candidate(
     other side.  Two accounts that each fit the one student the roster lists are that
     student twice; twins both on the roster each fit their own record best."""
     own, other = ("id_l", "id_r") if side == APP else ("id_r", "id_l")
-    best = plausible.filter(pl.col("k") == pl.col("k").min().over(own)).select(
+    best = _best_pairs(plausible, own).select(
         pl.col(own).alias("__row"), pl.col(other).alias("__best")
     )
     out = same_side.with_columns(pl.col("id_l").cast(pl.Int64), pl.col("id_r").cast(pl.Int64))
@@ -349,6 +347,7 @@ def resolve(
     prior = rules.prior if rules.prior is not None else 1.0 / max(n_app, n_clever, 2)
     cross_shift = logit(prior)
     needs, vetoed = _eligibility(rules, rules.vetoes)
+    _, dup_vetoed = _eligibility(rules, rules.duplicate_vetoes)
     df = pairs.frame().with_columns(eligible=needs & ~vetoed)
 
     cross = df.filter((pl.col("side_l") == APP) & (pl.col("side_r") == CLEVER)).sort(
@@ -385,7 +384,7 @@ def resolve(
             side,
         )
         linked = same_side.filter(
-            needs & ~vetoed & ~_dup_vetoed(rules) & (_dup_weight(rules, side) >= dup_cut)
+            needs & ~vetoed & ~dup_vetoed & (_dup_weight(rules, side) >= dup_cut)
         )
         uf = _UnionFind()
         for a, b in zip(linked["id_l"].to_list(), linked["id_r"].to_list(), strict=True):
@@ -640,7 +639,7 @@ def _unmatched(
         if i not in side.single or not side.single[i].decided
     ]
     notes = [(i, note) for (s, i), note in tie_note.items() if s == side.name]
-    best = ranked.filter(pl.col("k") == pl.col("k").min().over(side.own)).select(
+    best = _best_pairs(ranked, side.own).select(
         pl.col(side.own).alias("row"),
         pl.col(side.other).alias("candidate"),
         "weight",
