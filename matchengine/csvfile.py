@@ -677,9 +677,10 @@ def _split_run(physical: list[str], start: int, stop: int, n: int, has_nul: bool
     last = physical[stop - 1]
     if last in ("", "\r"):
         return None
-    if not _regular(physical[start:stop], n):
+    lines = physical[start:stop]
+    if not _regular(lines, n):
         return None
-    body = "\n".join(physical[start:stop])
+    body = "\n".join(lines)
     if "\r" in body:
         body = body.replace("\r\n", "\n")
         if body.endswith("\r"):
