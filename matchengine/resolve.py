@@ -176,25 +176,28 @@ def _trigger(veto: Veto, gi: dict[str, dict[str, int]]) -> pl.Expr:
     return _any_of(veto.when, gi, False) & _any_of(veto.and_any, gi, True)
 
 
-def _fires(veto: Veto, gi: dict[str, dict[str, int]]) -> pl.Expr:
-    """The veto holds: its trigger, and none of ``unless_any`` (nor, for a duplicate veto
-    with ``unless_same_candidate``, the pair's ``same_candidate``: see
-    ``_with_same_candidate``)."""
+def _fires(veto: Veto, gi: dict[str, dict[str, int]], *, within: bool = False) -> pl.Expr:
+    """The veto holds: its trigger, and none of ``unless_any`` (nor, for two records of one
+    side (``within``) and a veto with ``unless_same_candidate``, the pair's
+    ``same_candidate``: see ``_with_same_candidate``)."""
     fires = _trigger(veto, gi) & ~_any_of(veto.unless_any, gi, False)
-    if veto.unless_same_candidate:
+    if within and veto.unless_same_candidate:
         fires = fires & ~pl.col("same_candidate")
     return fires
 
 
-def _eligibility(rules: Rules, vetoes: Sequence[Veto]) -> tuple[pl.Expr, pl.Expr]:
-    """(needs-one-of holds, vetoed) as expressions over gamma columns."""
+def _eligibility(
+    rules: Rules, vetoes: Sequence[Veto], *, within: bool = False
+) -> tuple[pl.Expr, pl.Expr]:
+    """(needs-one-of holds, vetoed) as expressions over gamma columns; ``within``: for
+    pairs of one side, which carry ``same_candidate``."""
     gi = _level_index(rules)
     needs: pl.Expr = pl.lit(True)
     if rules.needs_one_of:
         needs = pl.any_horizontal([pl.col(f"gamma_{n}") > 0 for n in rules.needs_one_of])
     vetoed: pl.Expr = pl.lit(False)
     for veto in vetoes:
-        vetoed = vetoed | _fires(veto, gi)
+        vetoed = vetoed | _fires(veto, gi, within=within)
     return needs, vetoed
 
 
@@ -347,7 +350,8 @@ def resolve(
     prior = rules.prior if rules.prior is not None else 1.0 / max(n_app, n_clever, 2)
     cross_shift = logit(prior)
     needs, vetoed = _eligibility(rules, rules.vetoes)
-    _, dup_vetoed = _eligibility(rules, rules.duplicate_vetoes)
+    # Two records of one side answer to the match vetoes too, and to the duplicate vetoes.
+    _, within_vetoed = _eligibility(rules, (*rules.vetoes, *rules.duplicate_vetoes), within=True)
     df = pairs.frame().with_columns(eligible=needs & ~vetoed)
 
     cross = df.filter((pl.col("side_l") == APP) & (pl.col("side_r") == CLEVER)).sort(
@@ -383,9 +387,7 @@ def resolve(
             plausible,
             side,
         )
-        linked = same_side.filter(
-            needs & ~vetoed & ~dup_vetoed & (_dup_weight(rules, side) >= dup_cut)
-        )
+        linked = same_side.filter(needs & ~within_vetoed & (_dup_weight(rules, side) >= dup_cut))
         uf = _UnionFind()
         for a, b in zip(linked["id_l"].to_list(), linked["id_r"].to_list(), strict=True):
             uf.union(a, b)

@@ -152,8 +152,9 @@ class Veto:
     unless_any: tuple[tuple[str, str], ...]  # ... unless one of these holds
     reason: str
     and_any: tuple[tuple[str, str], ...] = ()  # when given, one of these must hold as well
-    # (duplicate vetoes) lifted when the two records' best candidate on the other side,
-    # a match but for the competition, is one and the same record
+    # for two records of one side: lifted when both records' best candidate on the other
+    # side, a match but for the competition, is one and the same record (pairs across
+    # the sides are not affected)
     unless_same_candidate: bool = False
 
 
@@ -370,8 +371,6 @@ def _parse_vetoes(
     raw: Any,
     key: str,
     comparisons: dict[str, Comparison],
-    *,
-    duplicates: bool = False,
 ) -> tuple[Veto, ...]:
     if not isinstance(raw, list):
         ck.error(key, "must be an array of tables")
@@ -396,11 +395,6 @@ def _parse_vetoes(
         if not isinstance(same, bool):
             ck.error(f"{k}.unless_same_candidate", "must be true or false")
             same = False
-        elif same and not duplicates:
-            ck.error(
-                f"{k}.unless_same_candidate",
-                "applies only to duplicate vetoes ([[duplicates.vetoes]])",
-            )
         unknown = set(rv) - _VETO_KEYS
         if unknown:
             ck.error(k, f"unknown key(s): {', '.join(sorted(unknown))}")
@@ -595,9 +589,7 @@ def parse_rules(data: dict[str, Any], path: str) -> Rules:
         ck.error("duplicates", "must be a table")
         dups = {}
     strong = ck.strings(dups, "strong_ids", "duplicates")
-    dup_vetoes = _parse_vetoes(
-        ck, dups.get("vetoes", []), "duplicates.vetoes", comparisons, duplicates=True
-    )
+    dup_vetoes = _parse_vetoes(ck, dups.get("vetoes", []), "duplicates.vetoes", comparisons)
     dup_ignore = ck.strings(dups, "ignore_disagreement", "duplicates")
     clever_ignore = ck.strings(dups, "clever_ignore_disagreement", "duplicates")
     for name in (*dup_ignore, *clever_ignore):

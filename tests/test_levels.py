@@ -318,6 +318,43 @@ def test_twin_does_not_take_the_other_twins_record(tmp_path: Path) -> None:
     assert got["a1"][1] == mm.APP_NO_MATCH
 
 
+def test_a_renamed_account_holding_the_students_district_email_is_a_duplicate(
+    tmp_path: Path,
+) -> None:
+    # Mila carries the district email of Camila, the one Camila on the roster; the other
+    # account is Camila by name.  Both fit that record best: one student listed twice,
+    # although the first names disagree outright.
+    header = ["id", "First Name", "Last Name", "DOB", "Grade", "School", "Email"]
+    rows = [
+        ["a1", "Camila", "Weststein", "2011-02-07", "3", "s1", ""],
+        ["a2", "Mila", "Weststein", "2011-02-07", "3", "s1", "cw2335@district.org"],
+    ]
+    student = {"sis_id": "101", "dob": "2/7/2011", "grade": "3", "school": "s1"}
+    users = [
+        {
+            "name": {"first": "Camila", "last": "Weststein"},
+            "student": student,
+            "email": "cw2335@district.org",
+        },
+    ]
+    got = _statuses(_match_users(tmp_path, header, rows, users))
+    assert got["a1"][1] == got["a2"][1] == mm.APP_DUPLICATE
+    assert got[f"{1:024x}"][1] == mm.CLEVER_NO_MATCH
+
+
+def test_twins_named_apart_with_one_on_the_roster_are_not_duplicates(tmp_path: Path) -> None:
+    # Maya has left; Zoe is listed.  Maya's account has no id, so it cannot be Zoe's
+    # record: Zoe's account is matched and Maya's is not merged into it.
+    rows = [
+        ["a1", "Maya", "Brown", "2013-05-05", "3", "s1"],
+        ["a2", "Zoe", "Brown", "2013-05-05", "3", "s1"],
+    ]
+    people = [{"first": "Zoe", "last": "Brown", "dob": "5/5/2013", "sis": "101"}]
+    got = _statuses(_district(tmp_path, rows, people))
+    assert got["a1"][1] == mm.APP_NO_MATCH
+    assert got["a2"] == (f"{1:024x}", mm.MATCH)
+
+
 def _one_student(
     tmp_path: Path,
     app_name: tuple[str, str],

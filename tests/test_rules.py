@@ -50,7 +50,7 @@ def test_every_problem_is_reported_with_its_key_path() -> None:
             "needs_one_of": ["zzz"],
             "vetoes": [
                 {"when": ["sis_id=else"], "and_any": ["dob=nope"], "unless_any": []},
-                {"when": ["sis_id=else"], "unless_same_candidate": True, "unles_any": []},
+                {"when": ["sis_id=else"], "unless_same_candidate": 1, "unles_any": []},
             ],
         },
         "duplicates": {
@@ -70,7 +70,7 @@ def test_every_problem_is_reported_with_its_key_path() -> None:
         "model.threshold: must be between 0 and 1",
         "match.needs_one_of: 'zzz' names no comparison",
         "match.vetoes[0].and_any",
-        "match.vetoes[1].unless_same_candidate: applies only to duplicate vetoes",
+        "match.vetoes[1].unless_same_candidate: must be true or false",
         "match.vetoes[1]: unknown key(s): unles_any",
         "duplicates.vetoes[0].unless_same_candidate: must be true or false",
         "duplicates.roster_ids: unknown column 'e_mail'",
