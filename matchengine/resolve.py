@@ -309,6 +309,31 @@ def _roster_edges(rules: Rules, app: StrongIds, clever: StrongIds) -> list[tuple
     return strong_id_groups(on_roster)
 
 
+def _shared_match_edges(
+    plausible: pl.DataFrame, side: str, cut: float, refused: pl.DataFrame | None = None
+) -> list[tuple[int, int]]:
+    """Edges between records of ``side`` whose best plausible pair is with one and the same
+    record of the other side and clears ``cut``: each would be matched to it even at the
+    prior of a record listed twice, so they are that record's person twice (each record to
+    the first of its group).  Pairs in ``refused`` (``id_l``, ``id_r``: a veto refuses
+    them as one person) are left out."""
+    own, other = ("id_l", "id_r") if side == APP else ("id_r", "id_l")
+    best = _best_pairs(plausible, own).filter(pl.col("weight") >= cut - _EPS)
+    shared = (
+        best.select(pl.col(own).cast(pl.Int64).alias("row"), pl.col(other).alias("to"))
+        .with_columns(pl.col("row").min().over("to").alias("first"))
+        .filter(pl.col("row") != pl.col("first"))
+        .sort("row")
+    )
+    if refused is not None and refused.height:
+        ends = [pl.col("id_l").cast(pl.Int64), pl.col("id_r").cast(pl.Int64)]
+        pairs = refused.select(
+            pl.min_horizontal(ends).alias("first"), pl.max_horizontal(ends).alias("row")
+        )
+        shared = shared.join(pairs, on=["first", "row"], how="anti")
+    return list(zip(shared["first"].to_list(), shared["row"].to_list(), strict=True))
+
+
 def strong_id_groups(values: StrongIds) -> list[tuple[int, int]]:
     """Edges between rows that share a value of any strong identifier column: each row to
     the first row holding the same value (vectorised; ids are nearly all distinct)."""
@@ -377,6 +402,11 @@ def resolve(
     # name conflict (dense SIS ids plus a typo make strangers share an id), or (app
     # records) when they share a roster id that a Clever record holds too: an address
     # the district issued to one student, which no typo makes and no sibling shares.
+    # On the rules' ``shared_match`` sides, two records are also one person when each
+    # would be matched to one and the same record of the other side even at the
+    # duplicate prior (unless a veto refuses the two as a pair): Olivia Westby-Greenford
+    # and Olivia Westby with no birthdate, never paired with each other, both fit the one
+    # listed Olivia.
     conflict = _conflict(rules)
     groups: dict[str, dict[int, list[int]]] = {}
     for side, n, strong in ((APP, n_app, app_strong), (CLEVER, n_clever, clever_strong)):
@@ -401,6 +431,10 @@ def resolve(
                 uf.union(a, b)
         if side == APP:
             for a, b in _roster_edges(rules, app_strong, clever_strong):
+                uf.union(a, b)
+        if side in rules.shared_match:
+            refused = same_side.filter(within_vetoed).select("id_l", "id_r")
+            for a, b in _shared_match_edges(plausible, side, dup_cut, refused):
                 uf.union(a, b)
         groups[side] = {m: g for g in uf.groups().values() for m in g}
     del df

@@ -203,6 +203,9 @@ class Rules:
     # App records sharing one of these, when a Clever record holds the same value (the
     # district issued it to one student), are one person whatever their names say.
     roster_ids: tuple[str, ...] = ()
+    # Sides ("app", "clever") on which two records whose best pair is with one and the
+    # same record of the other side, clearing the duplicate threshold, are one person.
+    shared_match: tuple[str, ...] = ()
     estimate_u: UEstimation = field(default_factory=lambda: UEstimation())
     estimate_m: MEstimation = field(default_factory=lambda: MEstimation())
     description: str = ""
@@ -600,6 +603,10 @@ def parse_rules(data: dict[str, Any], path: str) -> Rules:
     roster = ck.strings(dups, "roster_ids", "duplicates")
     for s in roster:
         ck.column(s, "duplicates.roster_ids")
+    shared = ck.strings(dups, "shared_match", "duplicates")
+    for s in shared:
+        if s not in ("app", "clever"):
+            ck.error("duplicates.shared_match", f"{s!r}: must be 'app' or 'clever'")
 
     unknown = set(data) - {
         "role",
@@ -631,6 +638,7 @@ def parse_rules(data: dict[str, Any], path: str) -> Rules:
         duplicate_ignore_disagreement=dup_ignore,
         clever_duplicate_ignore_disagreement=clever_ignore,
         roster_ids=roster,
+        shared_match=shared,
         estimate_u=u_est,
         estimate_m=m_est,
         description=str(data.get("description", "")),

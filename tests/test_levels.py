@@ -22,6 +22,7 @@ from matchengine.csvfile import read_table, write_table
 from matchengine.link import _transposed, _within_edits, level_sql
 from matchengine.normalize import normalize_people
 from matchengine.pipeline import match
+from matchengine.resolve import _shared_match_edges
 from matchengine.rules import Level, load_rules
 
 RULES = load_rules("student")
@@ -340,6 +341,52 @@ def test_a_renamed_account_holding_the_students_district_email_is_a_duplicate(
     got = _statuses(_match_users(tmp_path, header, rows, users))
     assert got["a1"][1] == got["a2"][1] == mm.APP_DUPLICATE
     assert got[f"{1:024x}"][1] == mm.CLEVER_NO_MATCH
+
+
+def test_accounts_that_each_fit_one_listed_student_are_that_student_twice(
+    tmp_path: Path,
+) -> None:
+    # One account has the double surname and the birthdate, the other the first surname
+    # and the district email but no birthdate: no blocking rule pairs the two accounts,
+    # but each fits the one listed Olivia well enough to be matched to her even at the
+    # prior of a student listed twice.
+    header = ["id", "First Name", "Last Name", "DOB", "Grade", "School", "Email"]
+    rows = [
+        ["a1", "Olivia", "Westby-Greenford", "6/20/2020", "K", "s1", ""],
+        ["a2", "Olivia", "Westby", "", "K", "s1", "ow4770@district.org"],
+    ]
+    student = {"sis_id": "101", "dob": "6/20/2020", "grade": "Kindergarten", "school": "s1"}
+    users = [
+        {
+            "name": {"first": "Olivia", "last": "Westby-Greenford"},
+            "student": student,
+            "email": "ow4770@district.org",
+        },
+    ]
+    got = _statuses(_match_users(tmp_path, header, rows, users))
+    assert got["a1"][1] == got["a2"][1] == mm.APP_DUPLICATE
+    assert got[f"{1:024x}"][1] == mm.CLEVER_NO_MATCH
+
+
+def test_shared_match_edges_need_one_record_and_the_duplicate_cut() -> None:
+    # App rows 0-4, all pairs best first (k).  Rows 0, 1, 3 and 4 fit Clever 7 best (row
+    # 3's pair with Clever 8 weighs more but comes later: ranks are the resolver's), row
+    # 4 below either cut; row 2 fits Clever 8.
+    plausible = pl.DataFrame(
+        {
+            "k": [0, 1, 2, 3, 4, 5],
+            "id_l": [0, 1, 2, 3, 3, 4],
+            "id_r": [7, 7, 8, 7, 8, 7],
+            "weight": [30.0, 25.0, 30.0, 22.0, 28.0, 15.0],
+        }
+    )
+    assert _shared_match_edges(plausible, "app", 20.0) == [(0, 1), (0, 3)]
+    assert _shared_match_edges(plausible, "app", 24.0) == [(0, 1)]
+    # A pair a veto refuses as one person is left out, whichever way round it was scored.
+    refused = pl.DataFrame({"id_l": [3], "id_r": [0]})
+    assert _shared_match_edges(plausible, "app", 20.0, refused) == [(0, 1)]
+    # On the Clever side: Clever 7's best app row is 0 and Clever 8's is 2.
+    assert _shared_match_edges(plausible, "clever", 20.0) == []
 
 
 def test_twins_named_apart_with_one_on_the_roster_are_not_duplicates(tmp_path: Path) -> None:

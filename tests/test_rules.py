@@ -55,6 +55,7 @@ def test_every_problem_is_reported_with_its_key_path() -> None:
         },
         "duplicates": {
             "roster_ids": ["e_mail"],
+            "shared_match": ["app", "district"],
             "vetoes": [{"when": ["sis_id=else"], "unless_same_candidate": "yes"}],
         },
     }
@@ -74,6 +75,7 @@ def test_every_problem_is_reported_with_its_key_path() -> None:
         "match.vetoes[1]: unknown key(s): unles_any",
         "duplicates.vetoes[0].unless_same_candidate: must be true or false",
         "duplicates.roster_ids: unknown column 'e_mail'",
+        "duplicates.shared_match: 'district': must be 'app' or 'clever'",
     ):
         assert fragment in text, fragment
     assert err.value.exit_code == 3
