@@ -412,11 +412,16 @@ def resolve(
     for side, n, strong in ((APP, n_app, app_strong), (CLEVER, n_clever, clever_strong)):
         dup_shift = logit(min(0.5, rules.duplicate_rate / max(n, 2)))
         dup_cut = logit(rules.duplicate_threshold) - dup_shift
-        same_side = _with_same_candidate(
-            df.filter((pl.col("side_l") == side) & (pl.col("side_r") == side)),
-            plausible,
-            side,
-        )
+        within = df.filter((pl.col("side_l") == side) & (pl.col("side_r") == side))
+        # A shared best candidate is evidence on the rules' shared_match sides only.
+        if side in rules.shared_match:
+            same_side = _with_same_candidate(within, plausible, side)
+        else:
+            same_side = within.with_columns(
+                pl.col("id_l").cast(pl.Int64),
+                pl.col("id_r").cast(pl.Int64),
+                same_candidate=pl.lit(False),
+            )
         linked = same_side.filter(needs & ~within_vetoed & (_dup_weight(rules, side) >= dup_cut))
         uf = _UnionFind()
         for a, b in zip(linked["id_l"].to_list(), linked["id_r"].to_list(), strict=True):

@@ -152,9 +152,9 @@ class Veto:
     unless_any: tuple[tuple[str, str], ...]  # ... unless one of these holds
     reason: str
     and_any: tuple[tuple[str, str], ...] = ()  # when given, one of these must hold as well
-    # for two records of one side: lifted when both records' best candidate on the other
-    # side, a match but for the competition, is one and the same record (pairs across
-    # the sides are not affected)
+    # for two records of a side in ``Rules.shared_match``: lifted when both records' best
+    # candidate on the other side, a match but for the competition, is one and the same
+    # record (pairs across the sides are not affected)
     unless_same_candidate: bool = False
 
 
@@ -204,7 +204,8 @@ class Rules:
     # district issued it to one student), are one person whatever their names say.
     roster_ids: tuple[str, ...] = ()
     # Sides ("app", "clever") on which two records whose best pair is with one and the
-    # same record of the other side, clearing the duplicate threshold, are one person.
+    # same record of the other side, clearing the duplicate threshold, are one person;
+    # and on which that shared best candidate lifts ``unless_same_candidate`` vetoes.
     shared_match: tuple[str, ...] = ()
     estimate_u: UEstimation = field(default_factory=lambda: UEstimation())
     estimate_m: MEstimation = field(default_factory=lambda: MEstimation())

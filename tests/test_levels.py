@@ -456,6 +456,45 @@ def test_clever_twins_are_not_duplicates(tmp_path: Path) -> None:
     assert {got[f"{1:024x}"][1], got[f"{2:024x}"][1]} == {mm.CLEVER_NO_MATCH}
 
 
+def test_roster_twins_fitting_one_account_are_not_duplicates(tmp_path: Path) -> None:
+    # Maya's account was opened with her twin Zoe's district email.  Both roster records
+    # fit that account best (Maya by name, Zoe by email), but on the roster that is what
+    # twins look like, not one student loaded twice: the account is matched to Maya.
+    header = ["id", "First Name", "Last Name", "DOB", "Grade", "School", "Email"]
+    rows = [["a1", "Maya", "Brown", "2013-05-05", "3", "s1", "zb@district.org"]]
+    student = {"dob": "5/5/2013", "grade": "3", "school": "s1"}
+    users = [
+        {"name": {"first": "Maya", "last": "Brown"}, "student": student | {"sis_id": "4210560"}},
+        {
+            "name": {"first": "Zoe", "last": "Brown"},
+            "student": student | {"sis_id": "4213871"},
+            "email": "zb@district.org",
+        },
+    ]
+    got = _statuses(_match_users(tmp_path, header, rows, users))
+    assert got["a1"] == (f"{1:024x}", mm.MATCH)
+    assert got[f"{2:024x}"][1] == mm.CLEVER_NO_MATCH
+
+
+def test_namesakes_with_different_state_ids_are_not_duplicates(tmp_path: Path) -> None:
+    # Two Emma Clarks born the same day at one school, with their own SIS and state ids:
+    # on the roster a reload gets a new SIS id but keeps the state id, so these are two
+    # students.  The one with an account is matched.
+    header = ["id", "First Name", "Last Name", "DOB", "Grade", "School", "State_id"]
+    rows = [["a1", "Emma", "Clark", "2013-07-28", "7", "s1", "3421243498"]]
+    users = [
+        {
+            "name": {"first": "Emma", "last": "Clark"},
+            "student": {"sis_id": sis, "state_id": state, "dob": "7/28/2013"}
+            | {"grade": "7", "school": "s1"},
+        }
+        for sis, state in (("127204149", "2921243111"), ("134977448", "3421243498"))
+    ]
+    got = _statuses(_match_users(tmp_path, header, rows, users))
+    assert got["a1"] == (f"{2:024x}", mm.MATCH)
+    assert got[f"{1:024x}"][1] == mm.CLEVER_NO_MATCH
+
+
 def test_strangers_sharing_a_student_number_are_not_duplicates(tmp_path: Path) -> None:
     # A typo gave Noah the student number of Angel; everything else says two people.
     header = ["id", "Student_id", "Student_number", "State_id", "First Name", "Last Name"]
