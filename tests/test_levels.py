@@ -319,50 +319,43 @@ def test_twin_does_not_take_the_other_twins_record(tmp_path: Path) -> None:
     assert got["a1"][1] == mm.APP_NO_MATCH
 
 
-def test_a_renamed_account_holding_the_students_district_email_is_a_duplicate(
-    tmp_path: Path,
-) -> None:
-    # Mila carries the district email of Camila, the one Camila on the roster; the other
-    # account is Camila by name.  Both fit that record best: one student listed twice,
-    # although the first names disagree outright.
-    header = ["id", "First Name", "Last Name", "DOB", "Grade", "School", "Email"]
-    rows = [
-        ["a1", "Camila", "Weststein", "2011-02-07", "3", "s1", ""],
-        ["a2", "Mila", "Weststein", "2011-02-07", "3", "s1", "cw2335@district.org"],
-    ]
-    student = {"sis_id": "101", "dob": "2/7/2011", "grade": "3", "school": "s1"}
-    users = [
-        {
-            "name": {"first": "Camila", "last": "Weststein"},
-            "student": student,
-            "email": "cw2335@district.org",
-        },
-    ]
-    got = _statuses(_match_users(tmp_path, header, rows, users))
-    assert got["a1"][1] == got["a2"][1] == mm.APP_DUPLICATE
-    assert got[f"{1:024x}"][1] == mm.CLEVER_NO_MATCH
-
-
+@pytest.mark.parametrize(
+    ("rows", "name", "dob"),
+    [
+        # Mila carries the district email of Camila, the one Camila on the roster; the
+        # other account is Camila by name.  Both fit that record best, although the first
+        # names disagree outright.
+        (
+            [
+                ["a1", "Camila", "Weststein", "2011-02-07", "3", "s1", ""],
+                ["a2", "Mila", "Weststein", "2011-02-07", "3", "s1", "cw2335@district.org"],
+            ],
+            {"first": "Camila", "last": "Weststein"},
+            "2/7/2011",
+        ),
+        # One account has the double surname and the birthdate, the other the first
+        # surname and the district email but no birthdate: no blocking rule pairs the two
+        # accounts, but each fits the one listed Olivia well enough to be matched to her
+        # even at the prior of a student listed twice.
+        (
+            [
+                ["a1", "Olivia", "Westby-Greenford", "6/20/2020", "3", "s1", ""],
+                ["a2", "Olivia", "Westby", "", "3", "s1", "ow4770@district.org"],
+            ],
+            {"first": "Olivia", "last": "Westby-Greenford"},
+            "6/20/2020",
+        ),
+    ],
+    ids=["renamed-account-with-the-district-email", "accounts-never-paired-together"],
+)
 def test_accounts_that_each_fit_one_listed_student_are_that_student_twice(
-    tmp_path: Path,
+    tmp_path: Path, rows: list[list[str]], name: dict[str, str], dob: str
 ) -> None:
-    # One account has the double surname and the birthdate, the other the first surname
-    # and the district email but no birthdate: no blocking rule pairs the two accounts,
-    # but each fits the one listed Olivia well enough to be matched to her even at the
-    # prior of a student listed twice.
+    # The one Clever student's email is the second account's: both accounts are that
+    # student listed twice, and the Clever record is left unmatched.
     header = ["id", "First Name", "Last Name", "DOB", "Grade", "School", "Email"]
-    rows = [
-        ["a1", "Olivia", "Westby-Greenford", "6/20/2020", "K", "s1", ""],
-        ["a2", "Olivia", "Westby", "", "K", "s1", "ow4770@district.org"],
-    ]
-    student = {"sis_id": "101", "dob": "6/20/2020", "grade": "Kindergarten", "school": "s1"}
-    users = [
-        {
-            "name": {"first": "Olivia", "last": "Westby-Greenford"},
-            "student": student,
-            "email": "ow4770@district.org",
-        },
-    ]
+    student = {"sis_id": "101", "dob": dob, "grade": "3", "school": "s1"}
+    users = [{"name": name, "student": student, "email": rows[1][-1]}]
     got = _statuses(_match_users(tmp_path, header, rows, users))
     assert got["a1"][1] == got["a2"][1] == mm.APP_DUPLICATE
     assert got[f"{1:024x}"][1] == mm.CLEVER_NO_MATCH
