@@ -608,6 +608,15 @@ def parse_rules(data: dict[str, Any], path: str) -> Rules:
     for s in shared:
         if s not in ("app", "clever"):
             ck.error("duplicates.shared_match", f"{s!r}: must be 'app' or 'clever'")
+    if not shared:
+        for key, group in (("match.vetoes", vetoes), ("duplicates.vetoes", dup_vetoes)):
+            for i, veto in enumerate(group):
+                if veto.unless_same_candidate:
+                    ck.error(
+                        f"{key}[{i}].unless_same_candidate",
+                        "has no effect without [duplicates] shared_match (the sides where "
+                        "a shared best candidate counts)",
+                    )
 
     unknown = set(data) - {
         "role",

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
+import tomllib
 
 from matchengine.errors import RulesError
 from matchengine.link import splink_settings
@@ -139,3 +140,15 @@ def test_em_record_cap_is_checked() -> None:
     with pytest.raises(RulesError) as err:
         parse_rules(doc, "mine.toml")
     assert "model.estimate_m.max_records: must be at least 1000" in "\n".join(err.value.problems)
+
+
+def test_a_shared_candidate_veto_needs_the_sides_it_counts_on() -> None:
+    path = Path(__file__).parents[1] / "rules" / "student.toml"
+    doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    del doc["duplicates"]["shared_match"]
+    with pytest.raises(RulesError) as err:
+        parse_rules(doc, "mine.toml")
+    assert (
+        "match.vetoes[0].unless_same_candidate: has no effect without [duplicates] shared_match"
+        in "\n".join(err.value.problems)
+    )
