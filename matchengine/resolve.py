@@ -208,17 +208,21 @@ def _best_pairs(pairs: pl.DataFrame, own: str) -> pl.DataFrame:
 
 
 def _with_same_candidate(
-    same_side: pl.DataFrame, plausible: pl.DataFrame, side: str
+    same_side: pl.DataFrame, plausible: pl.DataFrame, side: str, counts: bool
 ) -> pl.DataFrame:
     """``same_side`` (pairs within ``side``) with ``same_candidate``: both records' best
     plausible pair (eligible, over the threshold) is with one and the same record of the
     other side.  Two accounts that each fit the one student the roster lists are that
-    student twice; twins both on the roster each fit their own record best."""
+    student twice; twins both on the roster each fit their own record best.  Unless the
+    shared candidate ``counts`` on this side (the rules' ``shared_match``): then it is
+    false throughout."""
+    out = same_side.with_columns(pl.col("id_l").cast(pl.Int64), pl.col("id_r").cast(pl.Int64))
+    if not counts:
+        return out.with_columns(same_candidate=pl.lit(False))
     own, other = ("id_l", "id_r") if side == APP else ("id_r", "id_l")
     best = _best_pairs(plausible, own).select(
         pl.col(own).alias("__row"), pl.col(other).alias("__best")
     )
-    out = same_side.with_columns(pl.col("id_l").cast(pl.Int64), pl.col("id_r").cast(pl.Int64))
     for end in ("l", "r"):
         out = out.join(
             best.rename({"__row": f"id_{end}", "__best": f"__best_{end}"}),
@@ -412,16 +416,12 @@ def resolve(
     for side, n, strong in ((APP, n_app, app_strong), (CLEVER, n_clever, clever_strong)):
         dup_shift = logit(min(0.5, rules.duplicate_rate / max(n, 2)))
         dup_cut = logit(rules.duplicate_threshold) - dup_shift
-        within = df.filter((pl.col("side_l") == side) & (pl.col("side_r") == side))
-        # A shared best candidate is evidence on the rules' shared_match sides only.
-        if side in rules.shared_match:
-            same_side = _with_same_candidate(within, plausible, side)
-        else:
-            same_side = within.with_columns(
-                pl.col("id_l").cast(pl.Int64),
-                pl.col("id_r").cast(pl.Int64),
-                same_candidate=pl.lit(False),
-            )
+        same_side = _with_same_candidate(
+            df.filter((pl.col("side_l") == side) & (pl.col("side_r") == side)),
+            plausible,
+            side,
+            side in rules.shared_match,
+        )
         linked = same_side.filter(needs & ~within_vetoed & (_dup_weight(rules, side) >= dup_cut))
         uf = _UnionFind()
         for a, b in zip(linked["id_l"].to_list(), linked["id_r"].to_list(), strict=True):
