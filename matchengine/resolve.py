@@ -421,8 +421,10 @@ def resolve(
             plausible,
             side,
             side in rules.shared_match,
+        ).with_columns(within_vetoed.alias("__vetoed"))
+        linked = same_side.filter(
+            needs & ~pl.col("__vetoed") & (_dup_weight(rules, side) >= dup_cut)
         )
-        linked = same_side.filter(needs & ~within_vetoed & (_dup_weight(rules, side) >= dup_cut))
         uf = _UnionFind()
         for a, b in zip(linked["id_l"].to_list(), linked["id_r"].to_list(), strict=True):
             uf.union(a, b)
@@ -438,7 +440,7 @@ def resolve(
             for a, b in _roster_edges(rules, app_strong, clever_strong):
                 uf.union(a, b)
         if side in rules.shared_match:
-            refused = same_side.filter(within_vetoed).select("id_l", "id_r")
+            refused = same_side.filter("__vetoed").select("id_l", "id_r")
             for a, b in _shared_match_edges(plausible, side, dup_cut, refused):
                 uf.union(a, b)
         groups[side] = {m: g for g in uf.groups().values() for m in g}
